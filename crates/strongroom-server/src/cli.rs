@@ -1,0 +1,112 @@
+//! The `strongroom` command line. Flags and `STRONGROOM_*` variables form the top configuration layer.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{RawConfig, RawTls};
+
+#[derive(Debug, Parser)]
+#[command(name = "strongroom", version, about = "A self-hosted secrets manager and workload-identity broker that speaks the AWS APIs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a development server on SQLite, initialising the data directory on first run, and print the
+    /// environment that points the AWS CLI and SDKs at it.
+    Dev(DevArgs),
+    /// Initialise a deployment: the root key, the account and the root user's access key (printed once).
+    Init(ServerArgs),
+    /// Serve a deployment made by `init`.
+    Serve(ServerArgs),
+    /// Work with the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check the configuration and print it (secrets redacted).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every audit chain; exits non-zero when a record was edited or removed.
+    Verify(ServerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    Check(ServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Serve HTTPS with a self-signed certificate kept in the data directory.
+    #[arg(long)]
+    pub tls: bool,
+}
+
+/// The options shared by every command that opens a deployment.
+#[derive(Debug, Args, Default)]
+pub struct ServerArgs {
+    /// A TOML configuration file.
+    #[arg(long, env = "STRONGROOM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The address and port to listen on.
+    #[arg(long, env = "STRONGROOM_LISTEN")]
+    pub listen: Option<String>,
+    /// The data directory (root key file, SQLite database, TLS material).
+    #[arg(long, env = "STRONGROOM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The account id of a new deployment.
+    #[arg(long, env = "STRONGROOM_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// `postgres://…` for PostgreSQL; SQLite in the data directory when absent.
+    #[arg(long, env = "STRONGROOM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The root key file.
+    #[arg(long, env = "STRONGROOM_ROOT_KEY_FILE")]
+    pub root_key_file: Option<PathBuf>,
+    /// The name of an environment variable that holds the root key (base64) instead of a file.
+    #[arg(long, env = "STRONGROOM_ROOT_KEY_ENV")]
+    pub root_key_env: Option<String>,
+    /// `text` or `json`.
+    #[arg(long, env = "STRONGROOM_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// The TLS certificate chain (PEM).
+    #[arg(long, env = "STRONGROOM_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    #[arg(long, env = "STRONGROOM_TLS_KEY_FILE")]
+    pub tls_key_file: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address. Anyone on the network can read secrets in transit.
+    #[arg(long, env = "STRONGROOM_DANGEROUS_ALLOW_PLAINTEXT_HTTP")]
+    pub dangerous_allow_plaintext_http: bool,
+}
+
+impl ServerArgs {
+    /// The flag (and environment) layer of the configuration.
+    pub fn raw_layer(&self) -> RawConfig {
+        let tls = (self.tls_cert_file.is_some() || self.tls_key_file.is_some()).then(|| RawTls {
+            cert_file: self.tls_cert_file.clone(),
+            key_file: self.tls_key_file.clone(),
+            self_signed: None,
+        });
+        RawConfig {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            account_id: self.account_id.clone(),
+            database_url: self.database_url.clone(),
+            root_key_file: self.root_key_file.clone(),
+            root_key_env: self.root_key_env.clone(),
+            log_format: self.log_format.clone(),
+            max_body_bytes: None,
+            tls,
+            dangerous_allow_plaintext_http: self.dangerous_allow_plaintext_http.then_some(true),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Routing an authenticated call to its service's handler: one `match` over the services.
+
+mod sts;
+
+use strongroom_service::{Caller, Services};
+
+use crate::http::dispatch::{Call, HandlerResult};
+
+pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> HandlerResult {
+    match call.spec.name {
+        "sts" => sts::handle(services, caller, call).await,
+        _ => Err(call.unknown_operation()),
+    }
+}

@@ -1,0 +1,210 @@
+//! The one handler for AWS API requests: read the body, route by the credential scope, authenticate,
+//! run the operation, render the reply in the service's protocol, and record the call.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use strongroom_api::{WireError, WireResponse};
+use strongroom_service::audit::{Actor, AuditEvent, Outcome};
+use strongroom_sigv4::{SigV4Error, SignableRequest};
+
+use super::{AppState, Peer};
+use crate::errors;
+use crate::handlers;
+use crate::protocol::{self, Protocol, ServiceSpec};
+
+/// What one request is, once its headers have been read.
+pub struct Call<'a> {
+    pub spec: ServiceSpec,
+    /// The operation's name as AWS spells it (`GetCallerIdentity`), or what the request asked for.
+    pub operation: String,
+    pub request_id: &'a str,
+    pub body: &'a [u8],
+    pub query: &'a str,
+}
+
+/// The outcome of an operation: the rendered reply and, for the audit record, the resource acted on.
+pub struct Reply {
+    pub response: WireResponse,
+    pub resource: Option<String>,
+    pub read_only: bool,
+}
+
+pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let request_id = strongroom_crypto::random::uuid_v4();
+    let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<Peer>().copied();
+
+    let body = match axum::body::to_bytes(body, state.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let spec = guess_spec(&parts.headers, parts.uri.path());
+            let error = WireError::new(413, "RequestEntityTooLargeException", "Request body is too large");
+            return finish(render_error(spec.protocol, &error, &request_id), &request_id);
+        }
+    };
+
+    let headers: Vec<(&str, &str)> =
+        parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+    let signable = SignableRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    let parsed = strongroom_sigv4::parse_auth(&signable);
+    let target = header(&parts.headers, "x-amz-target");
+    let spec = match &parsed {
+        Ok(auth) => match protocol::by_name(&auth.scope().service) {
+            Some(spec) => spec,
+            None => {
+                let error = errors::unknown_service(&auth.scope().service);
+                return finish(json_error(&error), &request_id);
+            }
+        },
+        Err(_) => guess_spec(&parts.headers, parts.uri.path()),
+    };
+    let call = Call {
+        spec,
+        operation: operation_name(spec, target, &body, signable.query, signable.method, signable.path),
+        request_id: &request_id,
+        body: &body,
+        query: signable.query,
+    };
+
+    // A JSON request's target names the service it is for; a scope for another service is refused.
+    let expected_service = match (spec.protocol, target.and_then(protocol::by_target)) {
+        (Protocol::Json { .. }, Some(targeted)) => targeted.name,
+        _ => spec.name,
+    };
+    let authenticated = match parsed {
+        Ok(auth) => state
+            .services
+            .auth
+            .authenticate(&signable, &auth, expected_service)
+            .await
+            .map_err(|err| (err, Some(auth.access_key_id().to_string()))),
+        Err(err) => Err((err.into(), None)),
+    };
+
+    let (actor, result) = match authenticated {
+        Ok(caller) => {
+            let result = handlers::handle(&state.services, &caller, &call).await;
+            (Actor::Caller(caller), result)
+        }
+        Err((err, access_key_id)) => {
+            if !matches!(err, strongroom_service::auth::AuthError::Signature(SigV4Error::Missing)) {
+                tracing::info!(request_id = %request_id, error = %err, "authentication failed");
+            }
+            (Actor::Unauthenticated { access_key_id }, Err(errors::auth_error(&err, spec.protocol)))
+        }
+    };
+
+    let (response, outcome, resource, read_only) = match result {
+        Ok(reply) => (reply.response, Outcome::Success, reply.resource, reply.read_only),
+        Err(error) => {
+            let outcome = Outcome::Failure { code: error.code.clone(), message: error.message.clone() };
+            (render_error(spec.protocol, &error, &request_id), outcome, None, false)
+        }
+    };
+    let outcome_label = match &outcome {
+        Outcome::Success => "success".to_owned(),
+        Outcome::Failure { code, .. } => code.clone(),
+    };
+    state.services.audit.record(AuditEvent {
+        time: state.services.clock.now(),
+        request_id: request_id.clone(),
+        service: spec.name.to_owned(),
+        operation: call.operation.clone(),
+        region: region_of(&actor),
+        source_ip: peer.map(|p| p.addr.ip().to_string()),
+        user_agent: header(&parts.headers, "user-agent").map(str::to_owned),
+        actor,
+        resource,
+        read_only,
+        outcome,
+    })
+    .await;
+    state.metrics.observe(spec.name, &call.operation, &outcome_label, started.elapsed());
+    finish(response, &request_id)
+}
+
+fn region_of(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Caller(caller) => Some(caller.region().to_string()),
+        Actor::Unauthenticated { .. } => None,
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn guess_spec(headers: &HeaderMap, path: &str) -> ServiceSpec {
+    protocol::guess(header(headers, "x-amz-target"), header(headers, "content-type"), path)
+}
+
+/// The operation a request names, for routing, metrics and the audit record.
+fn operation_name(
+    spec: ServiceSpec,
+    target: Option<&str>,
+    body: &[u8],
+    query: &str,
+    method: &str,
+    path: &str,
+) -> String {
+    match spec.protocol {
+        Protocol::Json { .. } => target.and_then(|t| t.split_once('.')).map(|(_, op)| op).unwrap_or("").to_owned(),
+        Protocol::Query { .. } => strongroom_api::query::QueryRequest::parse_with_url_query(query, body)
+            .action()
+            .map(str::to_owned)
+            .unwrap_or_default(),
+        Protocol::RestJson => format!("{method} {path}"),
+    }
+}
+
+pub fn render_error(protocol: Protocol, error: &WireError, request_id: &str) -> WireResponse {
+    match protocol {
+        Protocol::Json { .. } => json_error(error),
+        Protocol::Query { namespace } => strongroom_api::query::render_error(error, namespace, request_id),
+        Protocol::RestJson => strongroom_api::rest_json::render_error(error),
+    }
+}
+
+fn json_error(error: &WireError) -> WireResponse {
+    strongroom_api::json::render_error(error)
+}
+
+/// Copies a rendered reply into an HTTP response with the request id every AWS response carries.
+fn finish(wire: WireResponse, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Body::from(wire.body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(wire.content_type));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", value);
+    }
+    for (name, value) in wire.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
+
+impl Call<'_> {
+    /// The caller-facing "unknown operation" error of this call's protocol.
+    pub fn unknown_operation(&self) -> WireError {
+        errors::unknown_operation(self.spec, &self.operation)
+    }
+}
+
+
+/// What a handler returns.
+pub type HandlerResult = Result<Reply, WireError>;

@@ -1,0 +1,209 @@
+//! Authentication: from a SigV4-signed request to a [`Caller`].
+//!
+//! Long-term keys are looked up in the store and their secrets opened once; the derived signing keys are
+//! cached per (access key, date, region, service), so the hot path costs one HMAC over the string to sign.
+//! A cached key's record is re-read every [`RECHECK`] so that a deactivated key stops working on every node
+//! within that time (and at once on the node that deactivated it, through [`Authenticator::forget`]).
+//! Temporary keys carry everything in their session token, which is opened and checked on each request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use strongroom_crypto::ExposeSecret;
+use strongroom_sigv4::{AuthInfo, SigV4Error, SignableRequest, SigningKey};
+use strongroom_store::{AccessKeyOwner, AccessKeyStatus};
+use strongroom_types::{AccessKeyId, AccessKeyKind, AccountId, Clock, OffsetDateTime, Region};
+use time::Duration;
+
+use crate::caller::{Caller, Principal};
+use crate::keyring::{Keyring, Purpose};
+use crate::{Store, bootstrap, session};
+
+/// How long a cached long-term key is trusted before its record is read again.
+pub const RECHECK: Duration = Duration::seconds(10);
+/// How many derived signing keys one access key keeps (dates × regions × services in use).
+const SIGNING_KEYS_PER_ACCESS_KEY: usize = 16;
+
+/// Why a request was not authenticated. The server renders each as the AWS error of its protocol.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The signature itself is missing, malformed, stale or wrong.
+    #[error(transparent)]
+    Signature(#[from] SigV4Error),
+    /// No such access key, or it is not active.
+    #[error("the security token included in the request is invalid")]
+    UnknownAccessKey,
+    /// A temporary key came without its session token, or the token does not open or belong to the key.
+    #[error("the security token included in the request is invalid")]
+    InvalidSessionToken,
+    /// The session token has expired.
+    #[error("the security token included in the request is expired")]
+    ExpiredSessionToken,
+    /// The credential scope names a region that is not well formed.
+    #[error("credential should be scoped to a valid region")]
+    WrongRegion,
+    /// The credential scope names another service than the one the request is for.
+    #[error("credential should be scoped to correct service: '{expected}'")]
+    WrongService { expected: String },
+    /// The scope's terminator is not `aws4_request`.
+    #[error("credential should be scoped with a valid terminator: 'aws4_request'")]
+    WrongTerminator,
+    /// The store could not be read.
+    #[error("the credential store is unavailable")]
+    Unavailable,
+}
+
+struct CachedKey {
+    account: AccountId,
+    principal: Principal,
+    checked_at: OffsetDateTime,
+    secret: strongroom_crypto::SecretString,
+    signing_keys: Vec<(String, Arc<SigningKey>)>,
+}
+
+/// Turns signed requests into callers.
+pub struct Authenticator {
+    store: Arc<dyn Store>,
+    keyring: Arc<Keyring>,
+    clock: Arc<dyn Clock>,
+    keys: Mutex<HashMap<AccessKeyId, CachedKey>>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, keyring, clock, keys: Mutex::new(HashMap::new()) }
+    }
+
+    /// Verifies `request`, whose authorization `auth` was parsed from, for `service`.
+    pub async fn authenticate(
+        &self,
+        request: &SignableRequest<'_>,
+        auth: &AuthInfo,
+        service: &str,
+    ) -> Result<Caller, AuthError> {
+        let scope = auth.scope();
+        if scope.service != service {
+            return Err(AuthError::WrongService { expected: service.to_owned() });
+        }
+        let region: Region = scope.region.parse().map_err(|_| AuthError::WrongRegion)?;
+        let now = self.clock.now();
+        let access_key_id = auth.access_key_id();
+        match access_key_id.kind() {
+            AccessKeyKind::LongTerm => {
+                let (account, principal, key) = self.long_term_key(access_key_id, auth, now).await?;
+                strongroom_sigv4::verify(request, auth, &key, now)?;
+                Ok(Caller::new(account, principal, access_key_id.clone(), region, None))
+            }
+            AccessKeyKind::Temporary => {
+                let token = auth.session_token().ok_or(AuthError::InvalidSessionToken)?;
+                let claims = session::open(self.keyring.key(Purpose::Sessions), token)
+                    .map_err(|_| AuthError::InvalidSessionToken)?;
+                if claims.access_key_id != *access_key_id {
+                    return Err(AuthError::InvalidSessionToken);
+                }
+                let key = strongroom_sigv4::derive_signing_key(
+                    claims.secret_access_key.expose_secret().as_bytes(),
+                    &scope.date,
+                    &scope.region,
+                    &scope.service,
+                );
+                // The signature is checked before the expiry so that an unsigned probe learns nothing.
+                strongroom_sigv4::verify(request, auth, &key, now)?;
+                if now >= claims.expires_at {
+                    return Err(AuthError::ExpiredSessionToken);
+                }
+                Ok(Caller::new(
+                    claims.account,
+                    claims.principal,
+                    access_key_id.clone(),
+                    region,
+                    Some(claims.expires_at),
+                ))
+            }
+            AccessKeyKind::Unknown => Err(AuthError::UnknownAccessKey),
+        }
+    }
+
+    /// Drops what is cached about `access_key_id`, after it was deactivated or deleted here.
+    pub fn forget(&self, access_key_id: &AccessKeyId) {
+        self.lock().remove(access_key_id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<AccessKeyId, CachedKey>> {
+        self.keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The signing key for a long-term access key and the request's scope, from the cache when fresh.
+    async fn long_term_key(
+        &self,
+        access_key_id: &AccessKeyId,
+        auth: &AuthInfo,
+        now: OffsetDateTime,
+    ) -> Result<(AccountId, Principal, Arc<SigningKey>), AuthError> {
+        let scope = auth.scope();
+        let scope_id = format!("{}/{}/{}", scope.date, scope.region, scope.service);
+        {
+            let mut keys = self.lock();
+            if let Some(cached) = keys.get_mut(access_key_id).filter(|c| now - c.checked_at < RECHECK) {
+                let key = signing_key_for(cached, &scope_id, auth);
+                return Ok((cached.account.clone(), cached.principal.clone(), key));
+            }
+        }
+        let record = self
+            .store
+            .access_key(access_key_id)
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "reading an access key failed");
+                AuthError::Unavailable
+            })?
+            .filter(|record| record.status == AccessKeyStatus::Active);
+        let Some(record) = record else {
+            self.forget(access_key_id);
+            return Err(AuthError::UnknownAccessKey);
+        };
+        let secret = bootstrap::open_secret(&self.keyring, &record).map_err(|err| {
+            tracing::error!(error = %err, "opening an access key secret failed");
+            AuthError::Unavailable
+        })?;
+        let principal = match &record.owner {
+            AccessKeyOwner::Root => Principal::Root,
+            AccessKeyOwner::User(name) => Principal::User { name: name.clone(), user_id: name.clone() },
+        };
+        let mut keys = self.lock();
+        let cached = keys.entry(access_key_id.clone()).or_insert_with(|| CachedKey {
+            account: record.account_id.clone(),
+            principal: principal.clone(),
+            checked_at: now,
+            secret,
+            signing_keys: Vec::new(),
+        });
+        cached.checked_at = now;
+        let key = signing_key_for(cached, &scope_id, auth);
+        Ok((record.account_id, principal, key))
+    }
+}
+
+fn signing_key_for(cached: &mut CachedKey, scope_id: &str, auth: &AuthInfo) -> Arc<SigningKey> {
+    if let Some((_, key)) = cached.signing_keys.iter().find(|(id, _)| id == scope_id) {
+        return Arc::clone(key);
+    }
+    let scope = auth.scope();
+    let key = Arc::new(strongroom_sigv4::derive_signing_key(
+        cached.secret.expose_secret().as_bytes(),
+        &scope.date,
+        &scope.region,
+        &scope.service,
+    ));
+    if cached.signing_keys.len() >= SIGNING_KEYS_PER_ACCESS_KEY {
+        cached.signing_keys.remove(0);
+    }
+    cached.signing_keys.push((scope_id.to_owned(), Arc::clone(&key)));
+    key
+}

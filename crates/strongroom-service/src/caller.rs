@@ -1,0 +1,85 @@
+//! Who is making a request: the result of authentication.
+
+use strongroom_types::{AccessKeyId, AccountId, OffsetDateTime, Region};
+
+/// The kind of principal behind a request, with what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's root user.
+    Root,
+    /// An IAM user.
+    User { name: String, user_id: String },
+}
+
+/// An authenticated caller. The fields are private and the only constructor is in `auth`, so holding a
+/// `Caller` proves that the request's signature was verified.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    account: AccountId,
+    principal: Principal,
+    access_key_id: AccessKeyId,
+    region: Region,
+    session_expires_at: Option<OffsetDateTime>,
+}
+
+impl Caller {
+    pub(crate) fn new(
+        account: AccountId,
+        principal: Principal,
+        access_key_id: AccessKeyId,
+        region: Region,
+        session_expires_at: Option<OffsetDateTime>,
+    ) -> Self {
+        Self { account, principal, access_key_id, region, session_expires_at }
+    }
+
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub fn access_key_id(&self) -> &AccessKeyId {
+        &self.access_key_id
+    }
+
+    /// The region named in the request's credential scope: the namespace regional resources live in.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// When the caller uses temporary credentials, when they expire.
+    pub fn session_expires_at(&self) -> Option<OffsetDateTime> {
+        self.session_expires_at
+    }
+
+    pub fn is_temporary(&self) -> bool {
+        self.session_expires_at.is_some()
+    }
+
+    /// The principal's ARN as GetCallerIdentity reports it.
+    pub fn arn(&self) -> String {
+        match &self.principal {
+            Principal::Root => format!("arn:aws:iam::{}:root", self.account),
+            Principal::User { name, .. } => format!("arn:aws:iam::{}:user/{name}", self.account),
+        }
+    }
+
+    /// The principal's unique id as GetCallerIdentity reports it: the account id for the root user.
+    pub fn user_id(&self) -> String {
+        match &self.principal {
+            Principal::Root => self.account.to_string(),
+            Principal::User { user_id, .. } => user_id.clone(),
+        }
+    }
+
+    /// CloudTrail's `userIdentity.type`.
+    pub fn identity_type(&self) -> &'static str {
+        match self.principal {
+            Principal::Root => "Root",
+            Principal::User { .. } => "IAMUser",
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Strongroom's application layer: authenticate → authorize → act → audit.
+//!
+//! Services speak domain types, never HTTP or wire DTOs, and reach storage only through the
+//! `strongroom-store` traits. [`Services`] bundles what one server process needs; the server builds it once
+//! and shares it.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+mod caller;
+mod error;
+mod keyring;
+mod session;
+pub mod sts;
+
+use std::sync::Arc;
+
+pub use caller::{Caller, Principal};
+pub use error::ServiceError;
+pub use keyring::Keyring;
+pub use strongroom_store::Store;
+use strongroom_types::{Clock, OffsetDateTime};
+
+/// Every service of one process, sharing one store, keyring, clock and audit trail.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub keyring: Arc<Keyring>,
+    pub clock: Arc<dyn Clock>,
+    pub auth: auth::Authenticator,
+    pub audit: audit::AuditTrail,
+    pub sts: sts::Sts,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").field("store", &self.store.backend()).finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// Builds the services and starts the audit writer. The returned task ends, after writing every
+    /// queued event, once the `Services` (and every clone of its audit handle) is dropped.
+    pub fn start(
+        store: Arc<dyn Store>,
+        keyring: Keyring,
+        clock: Arc<dyn Clock>,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let keyring = Arc::new(keyring);
+        let (audit, audit_task) = audit::AuditTrail::spawn(Arc::clone(&store), Arc::clone(&keyring));
+        let services = Self {
+            auth: auth::Authenticator::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
+            sts: sts::Sts::new(Arc::clone(&keyring), Arc::clone(&clock)),
+            store,
+            keyring,
+            clock,
+            audit,
+        };
+        (services, audit_task)
+    }
+}
+
+/// Stored times keep millisecond precision: what is written is exactly what is read back.
+pub(crate) fn truncate_to_millis(t: OffsetDateTime) -> OffsetDateTime {
+    let millis = t.nanosecond() / 1_000_000;
+    t.replace_nanosecond(millis * 1_000_000).unwrap_or(t)
+}

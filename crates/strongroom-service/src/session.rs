@@ -1,0 +1,157 @@
+//! Self-contained session tokens: temporary credentials that any node can verify without a database read.
+//!
+//! A token is the session's claims (the temporary access key id and its secret, the principal, issue and
+//! expiry times) sealed under the session system key and base64-encoded. Only a holder of the key can make
+//! one or read one; changing any byte makes it fail to open. The claims use a small length-prefixed binary
+//! encoding so that the secret is copied only into zeroizing buffers.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use strongroom_crypto::{EncryptionContext, ExposeSecret, KeyMaterial, SecretString};
+use strongroom_types::{AccessKeyId, AccountId, OffsetDateTime, Sealed};
+use zeroize::Zeroizing;
+
+use crate::caller::Principal;
+
+const FORMAT_VERSION: u8 = 1;
+
+/// What a session token carries.
+pub(crate) struct SessionClaims {
+    pub access_key_id: AccessKeyId,
+    pub secret_access_key: SecretString,
+    pub account: AccountId,
+    pub principal: Principal,
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Why a session token was not accepted. Deliberately vague towards the client.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TokenError {
+    #[error("the session token cannot be read")]
+    Unreadable,
+}
+
+fn context() -> EncryptionContext {
+    EncryptionContext::from_pairs([("purpose", "session-token")])
+}
+
+pub(crate) fn seal(key: &KeyMaterial, claims: &SessionClaims) -> String {
+    let mut out = Zeroizing::new(Vec::with_capacity(256));
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&millis(claims.issued_at).to_be_bytes());
+    out.extend_from_slice(&millis(claims.expires_at).to_be_bytes());
+    let (kind, name, user_id) = match &claims.principal {
+        Principal::Root => ("root", "", ""),
+        Principal::User { name, user_id } => ("user", name.as_str(), user_id.as_str()),
+    };
+    for field in [
+        claims.access_key_id.as_str().as_bytes(),
+        claims.secret_access_key.expose_secret().as_bytes(),
+        claims.account.as_str().as_bytes(),
+        kind.as_bytes(),
+        name.as_bytes(),
+        user_id.as_bytes(),
+    ] {
+        let len = u16::try_from(field.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&field[..usize::from(len)]);
+    }
+    STANDARD.encode(key.seal(&out, &context()).as_bytes())
+}
+
+pub(crate) fn open(key: &KeyMaterial, token: &str) -> Result<SessionClaims, TokenError> {
+    let sealed = STANDARD.decode(token.trim()).map_err(|_| TokenError::Unreadable)?;
+    let plain = key.open(&Sealed::from_bytes(sealed), &context()).map_err(|_| TokenError::Unreadable)?;
+    decode(plain.expose_secret()).ok_or(TokenError::Unreadable)
+}
+
+fn decode(bytes: &[u8]) -> Option<SessionClaims> {
+    let mut reader = Reader(bytes);
+    if reader.take(1)? != [FORMAT_VERSION] {
+        return None;
+    }
+    let issued_at = from_millis(i64::from_be_bytes(reader.take(8)?.try_into().ok()?))?;
+    let expires_at = from_millis(i64::from_be_bytes(reader.take(8)?.try_into().ok()?))?;
+    let access_key_id = std::str::from_utf8(reader.field()?).ok()?.parse().ok()?;
+    let secret_access_key = SecretString::from(std::str::from_utf8(reader.field()?).ok()?.to_owned());
+    let account = std::str::from_utf8(reader.field()?).ok()?.parse().ok()?;
+    let kind = reader.field()?;
+    let name = std::str::from_utf8(reader.field()?).ok()?;
+    let user_id = std::str::from_utf8(reader.field()?).ok()?;
+    let principal = match kind {
+        b"root" => Principal::Root,
+        b"user" => Principal::User { name: name.to_owned(), user_id: user_id.to_owned() },
+        _ => return None,
+    };
+    if !reader.0.is_empty() {
+        return None;
+    }
+    Some(SessionClaims { access_key_id, secret_access_key, account, principal, issued_at, expires_at })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn field(&mut self) -> Option<&'a [u8]> {
+        let len = u16::from_be_bytes(self.take(2)?.try_into().ok()?);
+        self.take(usize::from(len))
+    }
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn from_millis(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> SessionClaims {
+        SessionClaims {
+            access_key_id: "ASIAABCDEFGHIJKLMNOP".parse().unwrap(),
+            secret_access_key: SecretString::from("s3cr3t/value+with/slashes".to_owned()),
+            account: "123456789012".parse().unwrap(),
+            principal: Principal::User { name: "alice".into(), user_id: "AIDAEXAMPLE".into() },
+            issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            expires_at: OffsetDateTime::from_unix_timestamp(1_700_003_600).unwrap(),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let key = KeyMaterial::generate();
+        let token = seal(&key, &claims());
+        let opened = open(&key, &token).unwrap();
+        assert_eq!(opened.access_key_id, claims().access_key_id);
+        assert_eq!(opened.secret_access_key.expose_secret(), "s3cr3t/value+with/slashes");
+        assert_eq!(opened.principal, claims().principal);
+        assert_eq!(opened.expires_at, claims().expires_at);
+        assert!(!token.contains("s3cr3t"), "the token must not show the secret");
+    }
+
+    #[test]
+    fn another_key_or_a_changed_byte_is_refused() {
+        let key = KeyMaterial::generate();
+        let token = seal(&key, &claims());
+        assert!(open(&KeyMaterial::generate(), &token).is_err());
+        let mut raw = STANDARD.decode(&token).unwrap();
+        let middle = raw.len() / 2;
+        raw[middle] ^= 1;
+        assert!(open(&key, &STANDARD.encode(raw)).is_err());
+        assert!(open(&key, "not base64!").is_err());
+    }
+}
