@@ -130,7 +130,13 @@ impl Operator {
         if test == Test::Null && (if_exists || qualifier != Qualifier::None) {
             return Err(unknown());
         }
-        Ok(Self { name: name.into(), test, negated, if_exists, qualifier })
+        Ok(Self {
+            name: name.into(),
+            test,
+            negated,
+            if_exists,
+            qualifier,
+        })
     }
 }
 
@@ -191,7 +197,9 @@ pub(crate) fn parse_conditions(json: &Json, substitute: bool) -> Result<Vec<Cond
     for (op_name, keys) in ops {
         let op = Operator::parse(op_name)?;
         let Json::Object(keys) = keys else {
-            return Err(PolicyError::syntax(format!("Condition operator {op_name} must map keys to values")));
+            return Err(PolicyError::syntax(format!(
+                "Condition operator {op_name} must map keys to values"
+            )));
         };
         for (key, values) in keys {
             if !key.contains(':') || key.starts_with(':') {
@@ -210,7 +218,11 @@ pub(crate) fn parse_conditions(json: &Json, substitute: bool) -> Result<Vec<Cond
                 };
                 parsed.push(PolicyValue { template, typed });
             }
-            out.push(Condition { op: op.clone(), key: key.to_ascii_lowercase().into(), values: parsed });
+            out.push(Condition {
+                op: op.clone(),
+                key: key.to_ascii_lowercase().into(),
+                values: parsed,
+            });
         }
     }
     Ok(out)
@@ -238,7 +250,10 @@ impl Condition {
         let found = ctx.lookup(&self.key);
         if self.op.test == Test::Null {
             let present = found.is_some();
-            return self.values.iter().any(|v| self.value_bool(v, ctx) == Some(!present));
+            return self
+                .values
+                .iter()
+                .any(|v| self.value_bool(v, ctx) == Some(!present));
         }
         let Some(found) = found else {
             return self.op.if_exists
@@ -281,7 +296,9 @@ impl Condition {
             Test::StrEq => *scalar_text(rv)? == *pv.template.resolve_text(ctx)?,
             Test::StrEqIgnoreCase => {
                 let (r, p) = (scalar_text(rv)?, pv.template.resolve_text(ctx)?);
-                r.chars().flat_map(char::to_lowercase).eq(p.chars().flat_map(char::to_lowercase))
+                r.chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(p.chars().flat_map(char::to_lowercase))
             }
             Test::StrLike => pv.template.matches(&scalar_text(rv)?, ctx),
             Test::Arn => arn_matches(&pv.template.resolve_toks(ctx)?, &scalar_text(rv)?),
@@ -291,7 +308,9 @@ impl Condition {
                     Scalar::Str(s) => parse_number(s)?,
                     Scalar::Bool(_) | Scalar::Date(_) | Scalar::Bytes(_) => return None,
                 };
-                let Typed::Num(p) = policy_typed()? else { return None };
+                let Typed::Num(p) = policy_typed()? else {
+                    return None;
+                };
                 cmp.holds(r, p)
             }
             Test::Date(cmp) => {
@@ -301,7 +320,9 @@ impl Condition {
                     Scalar::Num(n) => date_from_epoch(n)?,
                     Scalar::Bool(_) | Scalar::Bytes(_) => return None,
                 };
-                let Typed::Date(p) = policy_typed()? else { return None };
+                let Typed::Date(p) = policy_typed()? else {
+                    return None;
+                };
                 cmp.holds(r, p)
             }
             Test::Bool => {
@@ -356,7 +377,10 @@ fn arn_matches(pattern: &[Tok], text: &str) -> bool {
     }
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     parts.len() == 6
-        && segments.iter().zip(&parts).all(|(seg, part)| glob(seg, part.as_bytes(), Case::Sensitive))
+        && segments
+            .iter()
+            .zip(&parts)
+            .all(|(seg, part)| glob(seg, part.as_bytes(), Case::Sensitive))
 }
 
 fn split_toks(toks: &[Tok], limit: usize) -> Vec<&[Tok]> {
@@ -382,9 +406,19 @@ mod tests {
     #[test]
     fn operator_names() {
         let op = Operator::parse("ForAllValues:StringNotEqualsIfExists").unwrap();
-        assert_eq!((op.test, op.negated, op.if_exists, op.qualifier), (Test::StrEq, true, true, Qualifier::ForAllValues));
+        assert_eq!(
+            (op.test, op.negated, op.if_exists, op.qualifier),
+            (Test::StrEq, true, true, Qualifier::ForAllValues)
+        );
         assert!(Operator::parse("stringequals").is_ok());
-        for bad in ["StringEqualz", "NullIfExists", "ForAnyValue:Null", "IfExists", "ForAnyValue:", "Foo:StringEquals"] {
+        for bad in [
+            "StringEqualz",
+            "NullIfExists",
+            "ForAnyValue:Null",
+            "IfExists",
+            "ForAnyValue:",
+            "Foo:StringEquals",
+        ] {
             assert!(Operator::parse(bad).is_err(), "{bad}");
         }
     }

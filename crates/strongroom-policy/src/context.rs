@@ -40,7 +40,10 @@ impl PrincipalType {
 
     /// Whether the principal is an IAM identity of an account (matched by `Principal: {"AWS": …}`).
     pub fn is_iam(self) -> bool {
-        matches!(self, Self::Account | Self::User | Self::AssumedRole | Self::FederatedUser)
+        matches!(
+            self,
+            Self::Account | Self::User | Self::AssumedRole | Self::FederatedUser
+        )
     }
 }
 
@@ -119,7 +122,10 @@ impl Principal {
     }
 
     fn tag(&self, key: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -245,7 +251,13 @@ impl RequestContext {
         resource: impl Into<String>,
         now: OffsetDateTime,
     ) -> Self {
-        Self { principal, action: action.into(), resource: resource.into(), now, keys: HashMap::new() }
+        Self {
+            principal,
+            action: action.into(),
+            resource: resource.into(),
+            now,
+            keys: HashMap::new(),
+        }
     }
 
     /// Sets a context key (case-insensitive), replacing any previous value.
@@ -283,12 +295,10 @@ impl RequestContext {
             "aws:currenttime" => Scalar::Date(self.now),
             #[allow(clippy::cast_precision_loss)]
             "aws:epochtime" => Scalar::Num(self.now.unix_timestamp() as f64),
-            "aws:principalarn" if p.kind.is_iam() => {
-                Scalar::Str(match (p.kind, &p.source_arn) {
-                    (PrincipalType::AssumedRole, Some(role)) => role,
-                    _ => &p.arn,
-                })
-            }
+            "aws:principalarn" if p.kind.is_iam() => Scalar::Str(match (p.kind, &p.source_arn) {
+                (PrincipalType::AssumedRole, Some(role)) => role,
+                _ => &p.arn,
+            }),
             "aws:principalaccount" if !p.account.is_empty() => Scalar::Str(&p.account),
             "aws:principaltype" => Scalar::Str(p.kind.as_str()?),
             "aws:username" => Scalar::Str(p.user_name.as_deref()?),

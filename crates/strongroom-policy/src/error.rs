@@ -36,12 +36,16 @@ pub enum PolicyError {
     UnknownConditionOperator(String),
     #[error("Statement IDs (SID) in a single policy must be unique.")]
     DuplicateSid(String),
-    #[error("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*")]
+    #[error(
+        "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
+    )]
     InvalidSid(String),
 }
 
 impl PolicyError {
     pub(crate) fn syntax(detail: impl Into<String>) -> Self {
-        Self::Syntax { detail: detail.into() }
+        Self::Syntax {
+            detail: detail.into(),
+        }
     }
 }

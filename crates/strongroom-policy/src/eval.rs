@@ -93,7 +93,10 @@ impl Decision {
 
     /// One sentence saying why, for simulators and audit logs.
     pub fn explain(&self) -> String {
-        let by = |d: &Option<StatementRef>| d.as_ref().map_or_else(|| "a statement".to_owned(), |s| s.to_string());
+        let by = |d: &Option<StatementRef>| {
+            d.as_ref()
+                .map_or_else(|| "a statement".to_owned(), |s| s.to_string())
+        };
         match &self.reason {
             Reason::ExplicitDeny => format!("Explicitly denied by {}.", by(&self.deciding)),
             Reason::IdentityAllow | Reason::ResourceAllow => format!("Allowed by {}.", by(&self.deciding)),
@@ -101,7 +104,9 @@ impl Decision {
                 "Allowed by {}, which names the caller directly, so permissions boundaries and session policies do not limit it.",
                 by(&self.deciding)
             ),
-            Reason::NoAllow => "Implicitly denied: no statement in any applicable policy allows the request.".to_owned(),
+            Reason::NoAllow => {
+                "Implicitly denied: no statement in any applicable policy allows the request.".to_owned()
+            }
             Reason::BoundaryDoesNotAllow { granted_by } => format!(
                 "Implicitly denied: {granted_by} allows the request, but the permissions boundary does not."
             ),
@@ -136,7 +141,12 @@ pub struct Request<'a> {
 
 fn statement_ref(policy: &Policy, source: PolicySource, index: usize) -> StatementRef {
     let sid = policy.statements().get(index).and_then(|s| s.sid_arc());
-    StatementRef { label: policy.label_arc(), source, index, sid }
+    StatementRef {
+        label: policy.label_arc(),
+        source,
+        index,
+        sid,
+    }
 }
 
 /// The first statement of `effect` in `policies` that applies, with how its principal matched. For an
@@ -153,7 +163,9 @@ fn find<'p>(
             if statement.effect() != effect {
                 continue;
             }
-            let Some(matched) = statement.applies(ctx) else { continue };
+            let Some(matched) = statement.applies(ctx) else {
+                continue;
+            };
             if effect == Effect::Deny || matched == PrincipalMatch::Direct {
                 return Some((statement_ref(policy, source, index), matched));
             }
@@ -165,7 +177,11 @@ fn find<'p>(
     best
 }
 
-fn allows<'p>(policies: impl IntoIterator<Item = &'p Policy>, source: PolicySource, ctx: &RequestContext) -> bool {
+fn allows<'p>(
+    policies: impl IntoIterator<Item = &'p Policy>,
+    source: PolicySource,
+    ctx: &RequestContext,
+) -> bool {
     find(policies, source, Effect::Allow, ctx).is_some()
 }
 
@@ -192,7 +208,11 @@ pub fn evaluate(request: &Request<'_>) -> Decision {
         .or_else(|| find(set.boundary, PolicySource::Boundary, Effect::Deny, ctx))
         .or_else(|| find(set.session, PolicySource::Session, Effect::Deny, ctx));
     if let Some((deny, _)) = deny {
-        return Decision { effect: DecisionEffect::ExplicitDeny, deciding: Some(deny), reason: Reason::ExplicitDeny };
+        return Decision {
+            effect: DecisionEffect::ExplicitDeny,
+            deciding: Some(deny),
+            reason: Reason::ExplicitDeny,
+        };
     }
 
     let resource_allow = find(set.resource, PolicySource::Resource, Effect::Allow, ctx);
@@ -212,11 +232,16 @@ pub fn evaluate(request: &Request<'_>) -> Decision {
             }
         }
         Some((_, PrincipalMatch::Account)) | None => {
-            find(set.identity, PolicySource::Identity, Effect::Allow, ctx).map(|(s, _)| (s, Reason::IdentityAllow))
+            find(set.identity, PolicySource::Identity, Effect::Allow, ctx)
+                .map(|(s, _)| (s, Reason::IdentityAllow))
         }
     };
     let Some((granted_by, reason)) = granted else {
-        return Decision { effect: DecisionEffect::ImplicitDeny, deciding: None, reason: Reason::NoAllow };
+        return Decision {
+            effect: DecisionEffect::ImplicitDeny,
+            deciding: None,
+            reason: Reason::NoAllow,
+        };
     };
     if set.boundary.is_some() && !allows(set.boundary, PolicySource::Boundary, ctx) {
         return Decision {
@@ -232,5 +257,9 @@ pub fn evaluate(request: &Request<'_>) -> Decision {
             reason: Reason::SessionDoesNotAllow { granted_by },
         };
     }
-    Decision { effect: DecisionEffect::Allow, deciding: Some(granted_by), reason }
+    Decision {
+        effect: DecisionEffect::Allow,
+        deciding: Some(granted_by),
+        reason,
+    }
 }

@@ -42,7 +42,13 @@ impl Pattern {
     }
 
     pub(crate) fn from_toks(toks: &[Tok], case: Case) -> Self {
-        let fold = |b: u8| if case == Case::AsciiInsensitive { b.to_ascii_lowercase() } else { b };
+        let fold = |b: u8| {
+            if case == Case::AsciiInsensitive {
+                b.to_ascii_lowercase()
+            } else {
+                b
+            }
+        };
         let literal = |toks: &[Tok]| -> Option<Vec<u8>> {
             toks.iter()
                 .map(|t| match t {
@@ -99,7 +105,11 @@ fn bytes_eq(pattern: &[u8], text: &[u8], case: Case) -> bool {
         Case::Sensitive => pattern == text,
         // The pattern is already lowercased.
         Case::AsciiInsensitive => {
-            pattern.len() == text.len() && pattern.iter().zip(text).all(|(p, t)| *p == t.to_ascii_lowercase())
+            pattern.len() == text.len()
+                && pattern
+                    .iter()
+                    .zip(text)
+                    .all(|(p, t)| *p == t.to_ascii_lowercase())
         }
     }
 }
@@ -135,7 +145,11 @@ pub(crate) fn glob(toks: &[Tok], text: &[u8], case: Case) -> bool {
             }
             Some(Tok::Byte(b)) => {
                 let c = text[t];
-                let c = if case == Case::AsciiInsensitive { c.to_ascii_lowercase() } else { c };
+                let c = if case == Case::AsciiInsensitive {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                };
                 if *b == c {
                     p += 1;
                     t += 1;

@@ -131,7 +131,10 @@ impl Policy {
         let Json::Object(doc) = json else {
             return Err(PolicyError::syntax("a policy must be a JSON object"));
         };
-        if let Some(key) = doc.keys().find(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement")) {
+        if let Some(key) = doc
+            .keys()
+            .find(|k| !matches!(k.as_str(), "Version" | "Id" | "Statement"))
+        {
             return Err(PolicyError::syntax(format!("unknown policy element {key}")));
         }
         let version = match doc.get("Version") {
@@ -170,7 +173,13 @@ impl Policy {
             statements.push(statement);
         }
         let label: Arc<str> = id.as_deref().unwrap_or("").into();
-        Ok(Self { label, kind, version, id, statements })
+        Ok(Self {
+            label,
+            kind,
+            version,
+            id,
+            statements,
+        })
     }
 
     /// Names the policy in decisions (e.g. `user/Alice/inline/keys` or a managed policy ARN).
@@ -205,8 +214,17 @@ impl Policy {
     }
 }
 
-const STATEMENT_KEYS: [&str; 9] =
-    ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const STATEMENT_KEYS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
 
 fn string_list<'a>(json: &'a Json, what: &str) -> Result<Vec<&'a str>, PolicyError> {
     match json {
@@ -216,7 +234,9 @@ fn string_list<'a>(json: &'a Json, what: &str) -> Result<Vec<&'a str>, PolicyErr
             .map(Json::as_str)
             .collect::<Option<_>>()
             .ok_or_else(|| PolicyError::syntax(format!("{what} must be strings"))),
-        _ => Err(PolicyError::syntax(format!("{what} must be a string or a list of strings"))),
+        _ => Err(PolicyError::syntax(format!(
+            "{what} must be a string or a list of strings"
+        ))),
     }
 }
 
@@ -268,7 +288,10 @@ fn parse_statement(
     };
     let principal = match one_of(stmt, "Principal", "NotPrincipal")? {
         Some(_) if !kind.has_principal() => return Err(PolicyError::UnexpectedPrincipal),
-        Some((json, negated)) => Some(PrincipalClause { set: PrincipalSet::parse(json)?, negated }),
+        Some((json, negated)) => Some(PrincipalClause {
+            set: PrincipalSet::parse(json)?,
+            negated,
+        }),
         None if kind.has_principal() => return Err(PolicyError::MissingField("Principal")),
         None => None,
     };
@@ -293,7 +316,11 @@ fn parse_statement(
     };
     let (resources, not_resource) = match one_of(stmt, "Resource", "NotResource")? {
         Some(_) if kind == PolicyKind::Trust => {
-            let field = if stmt.contains_key("Resource") { "Resource" } else { "NotResource" };
+            let field = if stmt.contains_key("Resource") {
+                "Resource"
+            } else {
+                "NotResource"
+            };
             return Err(PolicyError::ProhibitedField(field));
         }
         Some((json, negated)) => {
@@ -317,5 +344,14 @@ fn parse_statement(
         Some(json) => parse_conditions(json, substitute)?,
         None => Vec::new(),
     };
-    Ok(Statement { sid, effect, principal, actions, not_action, resources, not_resource, conditions })
+    Ok(Statement {
+        sid,
+        effect,
+        principal,
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        conditions,
+    })
 }

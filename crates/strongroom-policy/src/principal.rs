@@ -110,7 +110,10 @@ impl PrincipalSet {
 
     /// The strongest way any entry matches `principal`, if any does.
     pub(crate) fn matches(&self, principal: &Principal) -> Option<PrincipalMatch> {
-        self.entries.iter().filter_map(|entry| entry_matches(entry, principal)).max()
+        self.entries
+            .iter()
+            .filter_map(|entry| entry_matches(entry, principal))
+            .max()
     }
 }
 
@@ -120,7 +123,9 @@ fn entry_matches(entry: &Entry, p: &Principal) -> Option<PrincipalMatch> {
         Entry::Anyone => Some(PrincipalMatch::Indirect),
         Entry::Account(account) if iam && p.account == *account => Some(PrincipalMatch::Account),
         Entry::Arn(arn) if iam && p.arn == *arn => Some(PrincipalMatch::Direct),
-        Entry::Arn(arn) if iam && p.source_arn.as_deref() == Some(arn.as_str()) => Some(PrincipalMatch::Indirect),
+        Entry::Arn(arn) if iam && p.source_arn.as_deref() == Some(arn.as_str()) => {
+            Some(PrincipalMatch::Indirect)
+        }
         Entry::Service(name) if p.kind == PrincipalType::Service && p.arn.eq_ignore_ascii_case(name) => {
             Some(PrincipalMatch::Direct)
         }

@@ -17,7 +17,10 @@ enum Part {
     /// Literal text; `toks` has `*`/`?` as wildcards except where they came from `${*}`/`${?}`.
     Lit { toks: Vec<Tok>, text: String },
     /// A context key (lowercased) and its default.
-    Var { key: Box<str>, default: Option<Box<str>> },
+    Var {
+        key: Box<str>,
+        default: Option<Box<str>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +44,10 @@ impl Template {
         if substitute {
             parse_parts(raw, &mut parts);
         } else {
-            parts.push(Part::Lit { toks: tokens(raw), text: raw.to_owned() });
+            parts.push(Part::Lit {
+                toks: tokens(raw),
+                text: raw.to_owned(),
+            });
         }
         let constant = if parts.iter().all(|p| matches!(p, Part::Lit { .. })) {
             let mut toks = Vec::new();
@@ -111,7 +117,10 @@ impl Template {
 
 /// The value of a variable: the context key if present and single-valued, else the default.
 fn variable<'a>(key: &str, default: Option<&'a str>, ctx: &'a RequestContext) -> Option<Cow<'a, str>> {
-    let value = ctx.lookup(key).and_then(|found| found.single()).and_then(scalar_text);
+    let value = ctx
+        .lookup(key)
+        .and_then(|found| found.single())
+        .and_then(scalar_text);
     value.or_else(|| default.map(Cow::Borrowed))
 }
 
@@ -138,12 +147,19 @@ pub(crate) fn scalar_text(scalar: Scalar<'_>) -> Option<Cow<'_, str>> {
 }
 
 fn push_lit(parts: &mut Vec<Part>, text: &str, wildcards: bool) {
-    let toks = if wildcards { tokens(text) } else { text.bytes().map(Tok::Byte).collect() };
+    let toks = if wildcards {
+        tokens(text)
+    } else {
+        text.bytes().map(Tok::Byte).collect()
+    };
     if let Some(Part::Lit { toks: t, text: s }) = parts.last_mut() {
         t.extend(toks);
         s.push_str(text);
     } else {
-        parts.push(Part::Lit { toks, text: text.to_owned() });
+        parts.push(Part::Lit {
+            toks,
+            text: text.to_owned(),
+        });
     }
 }
 
@@ -200,8 +216,13 @@ fn parse_variable(body: &str) -> Option<Part> {
     };
     let well_formed = !key.is_empty()
         && key.contains(':')
-        && !key.chars().any(|c| c.is_whitespace() || matches!(c, '\'' | '$' | '{' | '}'));
-    well_formed.then(|| Part::Var { key: key.to_ascii_lowercase().into(), default })
+        && !key
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '\'' | '$' | '{' | '}'));
+    well_formed.then(|| Part::Var {
+        key: key.to_ascii_lowercase().into(),
+        default,
+    })
 }
 
 #[cfg(test)]
@@ -210,8 +231,13 @@ mod tests {
     use crate::context::Principal;
 
     fn ctx() -> RequestContext {
-        RequestContext::new(Principal::user("111122223333", "Alice"), "s3:GetObject", "x", time::macros::datetime!(2024-01-01 0:00 UTC))
-            .with("aws:SourceIdentity", "src*")
+        RequestContext::new(
+            Principal::user("111122223333", "Alice"),
+            "s3:GetObject",
+            "x",
+            time::macros::datetime!(2024-01-01 0:00 UTC),
+        )
+        .with("aws:SourceIdentity", "src*")
     }
 
     #[test]

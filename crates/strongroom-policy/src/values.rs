@@ -9,9 +9,15 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let text = text.trim();
     let plausible = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
         && text.bytes().any(|b| b.is_ascii_digit());
-    let n: f64 = if plausible { text.parse().ok()? } else { return None };
+    let n: f64 = if plausible {
+        text.parse().ok()?
+    } else {
+        return None;
+    };
     n.is_finite().then_some(n)
 }
 
@@ -19,7 +25,12 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
 /// seconds since the Unix epoch.
 pub(crate) fn parse_date(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    if !text.is_empty() && text.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-')) {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+    {
         return OffsetDateTime::from_unix_timestamp(text.parse().ok()?).ok();
     }
     if let Ok(d) = OffsetDateTime::parse(text, &Rfc3339) {
@@ -95,11 +106,17 @@ impl Cidr {
         match addr.parse::<IpAddr>().ok()? {
             IpAddr::V4(a) => {
                 let prefix = prefix.unwrap_or(32);
-                (prefix <= 32).then(|| Self::V4 { net: u32::from(a) & mask32(prefix), prefix })
+                (prefix <= 32).then(|| Self::V4 {
+                    net: u32::from(a) & mask32(prefix),
+                    prefix,
+                })
             }
             IpAddr::V6(a) => {
                 let prefix = prefix.unwrap_or(128);
-                (prefix <= 128).then(|| Self::V6 { net: u128::from(a) & mask128(prefix), prefix })
+                (prefix <= 128).then(|| Self::V6 {
+                    net: u128::from(a) & mask128(prefix),
+                    prefix,
+                })
             }
         }
     }
@@ -170,7 +187,11 @@ mod tests {
         assert!(net.contains("203.0.113.77".parse().unwrap()));
         assert!(!net.contains("203.0.114.1".parse().unwrap()));
         assert!(net.contains("::ffff:203.0.113.1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         let host = Cidr::parse("10.0.0.1").unwrap();
         assert!(host.contains("10.0.0.1".parse().unwrap()));
         assert!(!host.contains("10.0.0.2".parse().unwrap()));
@@ -178,7 +199,15 @@ mod tests {
         assert!(v6.contains("2001:db8:1234:ffff::1".parse().unwrap()));
         assert!(!v6.contains("2001:db8:1235::1".parse().unwrap()));
         assert!(!v6.contains("10.0.0.1".parse().unwrap()));
-        for bad in ["", "10.0.0.0/33", "10.0.0/8", "::/129", "10.0.0.0/", "10.0.0.0/-1", "x"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "::/129",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "x",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
     }

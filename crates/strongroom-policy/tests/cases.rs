@@ -15,6 +15,8 @@
 //!   `ImplicitDeny` (which requires no deciding statement); or `{error}` with the exact message of the
 //!   parse error the (single) policy must fail with.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test code: failing loudly is the point.
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::Path;
@@ -137,7 +139,10 @@ fn principal(p: Option<&CasePrincipal>) -> Result<Principal, String> {
         ),
         "FederatedUser" => Principal {
             kind: PrincipalType::FederatedUser,
-            arn: format!("arn:aws:sts::{account}:federated-user/{}", p.name.as_deref().unwrap_or("fed")),
+            arn: format!(
+                "arn:aws:sts::{account}:federated-user/{}",
+                p.name.as_deref().unwrap_or("fed")
+            ),
             account: account.to_owned(),
             ..Principal::anonymous()
         },
@@ -180,7 +185,11 @@ fn context_value(value: &Value) -> Result<ContextValue, String> {
         Value::Bool(b) => ContextValue::Bool(*b),
         Value::Number(n) => ContextValue::Number(n.as_f64().ok_or("number out of range")?),
         Value::Array(items) => ContextValue::StringList(
-            items.iter().map(|v| v.as_str().map(str::to_owned)).collect::<Option<_>>().ok_or("list of strings")?,
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or("list of strings")?,
         ),
         Value::Object(map) => match (map.get("date"), map.get("binary")) {
             (Some(Value::String(d)), None) => {
@@ -201,7 +210,11 @@ fn decode(text: &str) -> Result<Vec<u8>, String> {
         let v = ALPHABET.iter().position(|a| *a == c).ok_or("bad base64")?;
         bits.push_str(&format!("{v:06b}"));
     }
-    Ok(bits.as_bytes().chunks_exact(8).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 2).unwrap()).collect())
+    Ok(bits
+        .as_bytes()
+        .chunks_exact(8)
+        .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 2).unwrap())
+        .collect())
 }
 
 fn reason_name(reason: &Reason) -> &'static str {
@@ -261,7 +274,9 @@ fn check(case: &Case) -> Result<(), String> {
     let mut ctx = RequestContext::new(
         principal(r.principal.as_ref())?,
         r.action.as_deref().unwrap_or("secretsmanager:GetSecretValue"),
-        r.resource.as_deref().unwrap_or("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
+        r.resource
+            .as_deref()
+            .unwrap_or("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf"),
         now,
     );
     for (key, value) in &r.context {
@@ -269,7 +284,12 @@ fn check(case: &Case) -> Result<(), String> {
     }
     let decision: Decision = evaluate(&Request {
         context: &ctx,
-        policies: PolicySet { identity: &identity, resource: resource.as_ref(), boundary: boundary.as_ref(), session: &session },
+        policies: PolicySet {
+            identity: &identity,
+            resource: resource.as_ref(),
+            boundary: boundary.as_ref(),
+            session: &session,
+        },
     });
 
     let effect = match expect.decision.as_deref() {
@@ -283,8 +303,12 @@ fn check(case: &Case) -> Result<(), String> {
         return Err(format!("expected {effect:?}, {}", got()));
     }
     match (&decision.deciding, effect) {
-        (Some(_), DecisionEffect::ImplicitDeny) => return Err(format!("implicit deny with a deciding statement, {}", got())),
-        (None, DecisionEffect::Allow | DecisionEffect::ExplicitDeny) => return Err(format!("no deciding statement, {}", got())),
+        (Some(_), DecisionEffect::ImplicitDeny) => {
+            return Err(format!("implicit deny with a deciding statement, {}", got()));
+        }
+        (None, DecisionEffect::Allow | DecisionEffect::ExplicitDeny) => {
+            return Err(format!("no deciding statement, {}", got()));
+        }
         (Some(deciding), _) => {
             if let Some(label) = &expect.label
                 && *deciding.label != **label
@@ -319,7 +343,10 @@ fn load() -> Vec<(String, Case)> {
     let mut files: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let mut cases = Vec::new();
-    for file in files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
+    for file in files
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "json"))
+    {
         let text = fs::read_to_string(&file).unwrap();
         let list: Vec<Case> =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -336,11 +363,21 @@ fn cases() {
     let mut names = HashSet::new();
     let mut failures = Vec::new();
     for (file, case) in &cases {
-        assert!(names.insert(format!("{file}/{}", case.name)), "duplicate case name {file}/{}", case.name);
+        assert!(
+            names.insert(format!("{file}/{}", case.name)),
+            "duplicate case name {file}/{}",
+            case.name
+        );
         if let Err(why) = check(case) {
             failures.push(format!("{file}/{}: {why}", case.name));
         }
     }
     eprintln!("{} policy cases run", cases.len());
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{RawConfig, RawTls};
 
 #[derive(Debug, Parser)]
-#[command(name = "strongroom", version, about = "A self-hosted secrets manager and workload-identity broker that speaks the AWS APIs")]
+#[command(
+    name = "strongroom",
+    version,
+    about = "A self-hosted secrets manager and workload-identity broker that speaks the AWS APIs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -22,7 +22,10 @@ pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("the configuration file {path} is not valid: {source}")]
-    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
     #[error("`{field}` is not valid: {reason}")]
     Invalid { field: &'static str, reason: String },
 }
@@ -57,9 +60,14 @@ pub struct RawTls {
 impl RawConfig {
     /// Reads a TOML file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
     }
 
     /// `self` with every field that `over` sets replaced by `over`'s value.
@@ -82,7 +90,9 @@ impl RawConfig {
             log_format: over.log_format.or(self.log_format),
             max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
             tls,
-            dangerous_allow_plaintext_http: over.dangerous_allow_plaintext_http.or(self.dangerous_allow_plaintext_http),
+            dangerous_allow_plaintext_http: over
+                .dangerous_allow_plaintext_http
+                .or(self.dangerous_allow_plaintext_http),
         }
     }
 }
@@ -90,9 +100,13 @@ impl RawConfig {
 /// Where the data lives.
 #[derive(Debug, Clone)]
 pub enum Storage {
-    Sqlite { path: PathBuf },
+    Sqlite {
+        path: PathBuf,
+    },
     /// The URL may hold a password, so it is kept as a secret and never printed.
-    Postgres { url: SecretString },
+    Postgres {
+        url: SecretString,
+    },
 }
 
 /// Where the root key comes from.
@@ -109,8 +123,13 @@ pub enum RootKeySource {
 pub enum Transport {
     Plaintext,
     /// HTTPS with a self-signed CA and certificate kept in this directory.
-    SelfSignedTls { dir: PathBuf },
-    Tls { cert_file: PathBuf, key_file: PathBuf },
+    SelfSignedTls {
+        dir: PathBuf,
+    },
+    Tls {
+        cert_file: PathBuf,
+        key_file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,13 +167,19 @@ impl Config {
             reason: format!("{account_text:?}: {err}"),
         })?;
         let storage = match raw.database_url {
-            None => Storage::Sqlite { path: data_dir.join("strongroom.db") },
+            None => Storage::Sqlite {
+                path: data_dir.join("strongroom.db"),
+            },
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Storage::Postgres { url: SecretString::from(url) }
+                Storage::Postgres {
+                    url: SecretString::from(url),
+                }
             }
             Some(url) if url.starts_with("sqlite:") => {
                 let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-                Storage::Sqlite { path: PathBuf::from(path) }
+                Storage::Sqlite {
+                    path: PathBuf::from(path),
+                }
             }
             Some(_) => {
                 return Err(ConfigError::Invalid {
@@ -177,7 +202,9 @@ impl Config {
         let tls = raw.tls.unwrap_or_default();
         let transport = match (tls.cert_file, tls.key_file, tls.self_signed.unwrap_or(false)) {
             (Some(cert_file), Some(key_file), false) => Transport::Tls { cert_file, key_file },
-            (None, None, true) => Transport::SelfSignedTls { dir: data_dir.join("tls") },
+            (None, None, true) => Transport::SelfSignedTls {
+                dir: data_dir.join("tls"),
+            },
             (None, None, false) => Transport::Plaintext,
             _ => {
                 return Err(ConfigError::Invalid {
@@ -187,7 +214,10 @@ impl Config {
             }
         };
         let dangerous_allow_plaintext_http = raw.dangerous_allow_plaintext_http.unwrap_or(false);
-        if matches!(transport, Transport::Plaintext) && !listen.ip().is_loopback() && !dangerous_allow_plaintext_http {
+        if matches!(transport, Transport::Plaintext)
+            && !listen.ip().is_loopback()
+            && !dangerous_allow_plaintext_http
+        {
             return Err(ConfigError::Invalid {
                 field: "listen",
                 reason: format!(
@@ -199,7 +229,10 @@ impl Config {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::Invalid { field: "log_format", reason: format!("{other:?}: use text or json") });
+                return Err(ConfigError::Invalid {
+                    field: "log_format",
+                    reason: format!("{other:?}: use text or json"),
+                });
             }
         };
         let max_body_bytes = raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
@@ -247,14 +280,18 @@ mod tests {
     }
 
     fn invalid(raw: RawConfig) -> String {
-        Config::from_raw(raw, Path::new("/tmp/sr")).unwrap_err().to_string()
+        Config::from_raw(raw, Path::new("/tmp/sr"))
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn defaults_are_sqlite_on_loopback() {
         let config = valid(RawConfig::default());
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
-        assert!(matches!(config.storage, Storage::Sqlite { ref path } if path == Path::new("/tmp/sr/strongroom.db")));
+        assert!(
+            matches!(config.storage, Storage::Sqlite { ref path } if path == Path::new("/tmp/sr/strongroom.db"))
+        );
         assert!(matches!(config.root_key, RootKeySource::File(ref p) if p == Path::new("/tmp/sr/root.key")));
         assert!(matches!(config.transport, Transport::Plaintext));
         assert_eq!(config.account_id.as_str(), DEFAULT_ACCOUNT_ID);
@@ -263,8 +300,15 @@ mod tests {
 
     #[test]
     fn later_layers_win() {
-        let file = RawConfig { listen: Some("127.0.0.1:1".into()), account_id: Some("111122223333".into()), ..Default::default() };
-        let flags = RawConfig { listen: Some("127.0.0.1:2".into()), ..Default::default() };
+        let file = RawConfig {
+            listen: Some("127.0.0.1:1".into()),
+            account_id: Some("111122223333".into()),
+            ..Default::default()
+        };
+        let flags = RawConfig {
+            listen: Some("127.0.0.1:2".into()),
+            ..Default::default()
+        };
         let config = valid(file.overlay(flags));
         assert_eq!(config.listen.port(), 2);
         assert_eq!(config.account_id.as_str(), "111122223333");
@@ -272,26 +316,72 @@ mod tests {
 
     #[test]
     fn plaintext_off_loopback_needs_the_dangerous_option() {
-        let raw = RawConfig { listen: Some("0.0.0.0:4510".into()), ..Default::default() };
+        let raw = RawConfig {
+            listen: Some("0.0.0.0:4510".into()),
+            ..Default::default()
+        };
         assert!(invalid(raw.clone()).contains("dangerous_allow_plaintext_http"));
-        let config = valid(RawConfig { dangerous_allow_plaintext_http: Some(true), ..raw });
+        let config = valid(RawConfig {
+            dangerous_allow_plaintext_http: Some(true),
+            ..raw
+        });
         assert_eq!(config.dangerous_options(), ["dangerous_allow_plaintext_http"]);
     }
 
     #[test]
     fn refuses_bad_values() {
         for (raw, field) in [
-            (RawConfig { listen: Some("nowhere".into()), ..Default::default() }, "listen"),
-            (RawConfig { account_id: Some("12".into()), ..Default::default() }, "account_id"),
-            (RawConfig { database_url: Some("mysql://x".into()), ..Default::default() }, "database_url"),
-            (RawConfig { log_format: Some("xml".into()), ..Default::default() }, "log_format"),
-            (RawConfig { max_body_bytes: Some(10), ..Default::default() }, "max_body_bytes"),
             (
-                RawConfig { tls: Some(RawTls { cert_file: Some("c".into()), ..Default::default() }), ..Default::default() },
+                RawConfig {
+                    listen: Some("nowhere".into()),
+                    ..Default::default()
+                },
+                "listen",
+            ),
+            (
+                RawConfig {
+                    account_id: Some("12".into()),
+                    ..Default::default()
+                },
+                "account_id",
+            ),
+            (
+                RawConfig {
+                    database_url: Some("mysql://x".into()),
+                    ..Default::default()
+                },
+                "database_url",
+            ),
+            (
+                RawConfig {
+                    log_format: Some("xml".into()),
+                    ..Default::default()
+                },
+                "log_format",
+            ),
+            (
+                RawConfig {
+                    max_body_bytes: Some(10),
+                    ..Default::default()
+                },
+                "max_body_bytes",
+            ),
+            (
+                RawConfig {
+                    tls: Some(RawTls {
+                        cert_file: Some("c".into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
                 "tls",
             ),
             (
-                RawConfig { root_key_env: Some("K".into()), root_key_file: Some("f".into()), ..Default::default() },
+                RawConfig {
+                    root_key_env: Some("K".into()),
+                    root_key_file: Some("f".into()),
+                    ..Default::default()
+                },
                 "root_key_env",
             ),
         ] {
@@ -304,7 +394,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
-        assert!(matches!(RawConfig::from_file(&path), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            RawConfig::from_file(&path),
+            Err(ConfigError::Parse { .. })
+        ));
         std::fs::write(&path, "listen = \"127.0.0.1:1\"\n[tls]\nself_signed = true\n").unwrap();
         let config = valid(RawConfig::from_file(&path).unwrap());
         assert!(matches!(config.transport, Transport::SelfSignedTls { .. }));

@@ -20,7 +20,13 @@ fn is_query(protocol: Protocol) -> bool {
     matches!(protocol, Protocol::Query { .. })
 }
 
-fn pick(protocol: Protocol, json: (u16, &str), query: (u16, &str), rest: (u16, &str), message: String) -> WireError {
+fn pick(
+    protocol: Protocol,
+    json: (u16, &str),
+    query: (u16, &str),
+    rest: (u16, &str),
+    message: String,
+) -> WireError {
     let (status, code) = match protocol {
         Protocol::Json { .. } => json,
         Protocol::Query { .. } => query,
@@ -32,12 +38,22 @@ fn pick(protocol: Protocol, json: (u16, &str), query: (u16, &str), rest: (u16, &
 /// The AWS error for a request that failed authentication.
 pub fn auth_error(err: &AuthError, protocol: Protocol) -> WireError {
     let invalid_signature = |message: String| {
-        pick(protocol, (400, "InvalidSignatureException"), (403, "SignatureDoesNotMatch"), (403, "InvalidSignatureException"), message)
+        pick(
+            protocol,
+            (400, "InvalidSignatureException"),
+            (403, "SignatureDoesNotMatch"),
+            (403, "InvalidSignatureException"),
+            message,
+        )
     };
     match err {
         AuthError::Signature(sig) => match sig {
             SigV4Error::Missing => {
-                let message = if is_query(protocol) { "Request is missing Authentication Token" } else { "Missing Authentication Token" };
+                let message = if is_query(protocol) {
+                    "Request is missing Authentication Token"
+                } else {
+                    "Missing Authentication Token"
+                };
                 pick(
                     protocol,
                     (400, "MissingAuthenticationTokenException"),
@@ -54,9 +70,9 @@ pub fn auth_error(err: &AuthError, protocol: Protocol) -> WireError {
                 (403, "UnrecognizedClientException"),
                 INVALID_TOKEN.to_owned(),
             ),
-            SigV4Error::Expired { .. } | SigV4Error::NotYetValid { .. } | SigV4Error::ScopeDateMismatch { .. } => {
-                invalid_signature(sig.aws_message())
-            }
+            SigV4Error::Expired { .. }
+            | SigV4Error::NotYetValid { .. }
+            | SigV4Error::ScopeDateMismatch { .. } => invalid_signature(sig.aws_message()),
             SigV4Error::PresignedExpired { .. } => invalid_signature(sig.aws_message()),
             // AWS reports a scope it cannot use as a signature error, with the reason as the message.
             SigV4Error::Malformed { reason } if reason.starts_with("Credential should be scoped") => {
@@ -94,13 +110,15 @@ pub fn auth_error(err: &AuthError, protocol: Protocol) -> WireError {
             (403, "ExpiredTokenException"),
             EXPIRED_TOKEN.to_owned(),
         ),
-        AuthError::WrongRegion => invalid_signature("Credential should be scoped to a valid region.".to_owned()),
-        AuthError::WrongService { expected } => {
-            invalid_signature(format!("Credential should be scoped to correct service: '{expected}'."))
+        AuthError::WrongRegion => {
+            invalid_signature("Credential should be scoped to a valid region.".to_owned())
         }
-        AuthError::WrongTerminator => {
-            invalid_signature("Credential should be scoped with a valid terminator: 'aws4_request'.".to_owned())
-        }
+        AuthError::WrongService { expected } => invalid_signature(format!(
+            "Credential should be scoped to correct service: '{expected}'."
+        )),
+        AuthError::WrongTerminator => invalid_signature(
+            "Credential should be scoped with a valid terminator: 'aws4_request'.".to_owned(),
+        ),
         AuthError::Unavailable => internal(protocol),
     }
 }
@@ -165,14 +183,27 @@ fn internal(protocol: Protocol) -> WireError {
 /// The error for an operation this service does not have.
 pub fn unknown_operation(spec: ServiceSpec, operation: &str) -> WireError {
     match spec.protocol {
-        Protocol::Json { .. } => WireError::new(400, "UnknownOperationException", format!("Unknown operation {operation}")),
-        Protocol::Query { .. } if operation.is_empty() => WireError::new(400, "MissingAction", "Missing Action".to_owned()),
+        Protocol::Json { .. } => WireError::new(
+            400,
+            "UnknownOperationException",
+            format!("Unknown operation {operation}"),
+        ),
+        Protocol::Query { .. } if operation.is_empty() => {
+            WireError::new(400, "MissingAction", "Missing Action".to_owned())
+        }
         Protocol::Query { .. } => WireError::new(
             400,
             "InvalidAction",
-            format!("Could not find operation {operation} for version {}", query_version(spec.name)),
+            format!(
+                "Could not find operation {operation} for version {}",
+                query_version(spec.name)
+            ),
         ),
-        Protocol::RestJson => WireError::new(404, "UnknownOperationException", format!("Unknown operation {operation}")),
+        Protocol::RestJson => WireError::new(
+            404,
+            "UnknownOperationException",
+            format!("Unknown operation {operation}"),
+        ),
     }
 }
 
@@ -185,5 +216,9 @@ fn query_version(service: &str) -> &'static str {
 
 /// The error for a credential scope naming a service Strongroom does not serve.
 pub fn unknown_service(service: &str) -> WireError {
-    WireError::new(400, "UnrecognizedServiceException", format!("Strongroom does not serve the service '{service}'"))
+    WireError::new(
+        400,
+        "UnrecognizedServiceException",
+        format!("Strongroom does not serve the service '{service}'"),
+    )
 }

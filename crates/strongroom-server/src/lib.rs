@@ -43,8 +43,16 @@ impl Running {
     /// The endpoint URL clients use.
     pub fn endpoint(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
-        let host = if self.addr.ip().is_loopback() && self.tls { "localhost".to_owned() } else { self.addr.ip().to_string() };
-        let host = if self.addr.is_ipv6() && host != "localhost" { format!("[{host}]") } else { host };
+        let host = if self.addr.ip().is_loopback() && self.tls {
+            "localhost".to_owned()
+        } else {
+            self.addr.ip().to_string()
+        };
+        let host = if self.addr.is_ipv6() && host != "localhost" {
+            format!("[{host}]")
+        } else {
+            host
+        };
         format!("{scheme}://{host}:{}", self.addr.port())
     }
 
@@ -66,17 +74,36 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         Transport::Plaintext => (None, None),
         Transport::SelfSignedTls { dir } => {
             let files = tls::ensure_self_signed(dir)?;
-            (Some(TlsAcceptor::from(tls::server_config(&files.cert_file, &files.key_file)?)), Some(files.ca_file))
+            (
+                Some(TlsAcceptor::from(tls::server_config(
+                    &files.cert_file,
+                    &files.key_file,
+                )?)),
+                Some(files.ca_file),
+            )
         }
-        Transport::Tls { cert_file, key_file } => (Some(TlsAcceptor::from(tls::server_config(cert_file, key_file)?)), None),
+        Transport::Tls { cert_file, key_file } => (
+            Some(TlsAcceptor::from(tls::server_config(cert_file, key_file)?)),
+            None,
+        ),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartupError::Io { path: PathBuf::from(config.listen.to_string()), source })?;
-    let addr = listener.local_addr().map_err(|source| StartupError::Io { path: PathBuf::from(config.listen.to_string()), source })?;
+        .map_err(|source| StartupError::Io {
+            path: PathBuf::from(config.listen.to_string()),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartupError::Io {
+        path: PathBuf::from(config.listen.to_string()),
+        source,
+    })?;
 
     let (services, audit_task) = Services::start(opened.store, opened.keyring, clock);
-    let state = Arc::new(http::AppState { services, metrics: metrics::Metrics::new(), max_body_bytes: config.max_body_bytes });
+    let state = Arc::new(http::AppState {
+        services,
+        metrics: metrics::Metrics::new(),
+        max_body_bytes: config.max_body_bytes,
+    });
     let router = http::router(Arc::clone(&state));
     let tls = acceptor.is_some();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -90,5 +117,11 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         drop(state);
         let _ = audit_task.await;
     });
-    Ok(Running { addr, tls, ca_bundle, stop, task })
+    Ok(Running {
+        addr,
+        tls,
+        ca_bundle,
+        stop,
+        task,
+    })
 }

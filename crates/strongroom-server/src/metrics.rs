@@ -37,9 +37,21 @@ impl Metrics {
         let latency = Family::<ServiceLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
         });
-        registry.register("requests", "API requests by service, operation and outcome", requests.clone());
-        registry.register("request_duration_seconds", "API request latency by service", latency.clone());
-        Self { registry, requests, latency }
+        registry.register(
+            "requests",
+            "API requests by service, operation and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "API request latency by service",
+            latency.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+        }
     }
 
     pub fn observe(&self, service: &str, operation: &str, outcome: &str, elapsed: Duration) {
@@ -50,7 +62,11 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
-        self.latency.get_or_create(&ServiceLabels { service: service.to_owned() }).observe(elapsed.as_secs_f64());
+        self.latency
+            .get_or_create(&ServiceLabels {
+                service: service.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// The metrics in Prometheus' text format.
@@ -74,10 +90,23 @@ mod tests {
     #[test]
     fn counts_requests_by_outcome() {
         let metrics = super::Metrics::new();
-        metrics.observe("sts", "GetCallerIdentity", "success", std::time::Duration::from_micros(80));
-        metrics.observe("sts", "GetCallerIdentity", "SignatureDoesNotMatch", std::time::Duration::from_micros(80));
+        metrics.observe(
+            "sts",
+            "GetCallerIdentity",
+            "success",
+            std::time::Duration::from_micros(80),
+        );
+        metrics.observe(
+            "sts",
+            "GetCallerIdentity",
+            "SignatureDoesNotMatch",
+            std::time::Duration::from_micros(80),
+        );
         let text = metrics.render();
         assert!(text.contains(r#"strongroom_requests_total{service="sts",operation="GetCallerIdentity",outcome="success"} 1"#), "{text}");
-        assert!(text.contains("strongroom_request_duration_seconds_count{service=\"sts\"} 2"), "{text}");
+        assert!(
+            text.contains("strongroom_request_duration_seconds_count{service=\"sts\"} 2"),
+            "{text}"
+        );
     }
 }

@@ -20,12 +20,40 @@ pub struct ServiceSpec {
 
 /// Every service one listener serves. The signing name in the credential scope picks the row.
 pub const SERVICES: &[ServiceSpec] = &[
-    ServiceSpec { name: "secretsmanager", protocol: Protocol::Json { target_prefix: "secretsmanager" } },
-    ServiceSpec { name: "kms", protocol: Protocol::Json { target_prefix: "TrentService" } },
-    ServiceSpec { name: "acm-pca", protocol: Protocol::Json { target_prefix: "ACMPrivateCA" } },
-    ServiceSpec { name: "sts", protocol: Protocol::Query { namespace: "https://sts.amazonaws.com/doc/2011-06-15/" } },
-    ServiceSpec { name: "iam", protocol: Protocol::Query { namespace: "https://iam.amazonaws.com/doc/2010-05-08/" } },
-    ServiceSpec { name: "rolesanywhere", protocol: Protocol::RestJson },
+    ServiceSpec {
+        name: "secretsmanager",
+        protocol: Protocol::Json {
+            target_prefix: "secretsmanager",
+        },
+    },
+    ServiceSpec {
+        name: "kms",
+        protocol: Protocol::Json {
+            target_prefix: "TrentService",
+        },
+    },
+    ServiceSpec {
+        name: "acm-pca",
+        protocol: Protocol::Json {
+            target_prefix: "ACMPrivateCA",
+        },
+    },
+    ServiceSpec {
+        name: "sts",
+        protocol: Protocol::Query {
+            namespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+        },
+    },
+    ServiceSpec {
+        name: "iam",
+        protocol: Protocol::Query {
+            namespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+        },
+    },
+    ServiceSpec {
+        name: "rolesanywhere",
+        protocol: Protocol::RestJson,
+    },
 ];
 
 pub fn by_name(name: &str) -> Option<ServiceSpec> {
@@ -53,9 +81,15 @@ pub fn guess(target: Option<&str>, content_type: Option<&str>, path: &str) -> Se
     }
     let form = content_type.is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if form || path == "/" {
-        return ServiceSpec { name: "sts", protocol: SERVICES[3].protocol };
+        return ServiceSpec {
+            name: "sts",
+            protocol: SERVICES[3].protocol,
+        };
     }
-    ServiceSpec { name: "rolesanywhere", protocol: Protocol::RestJson }
+    ServiceSpec {
+        name: "rolesanywhere",
+        protocol: Protocol::RestJson,
+    }
 }
 
 #[cfg(test)]
@@ -65,10 +99,21 @@ mod tests {
     #[test]
     fn finds_services_by_target_and_guesses_shapes() {
         assert_eq!(by_target("TrentService.Encrypt").map(|s| s.name), Some("kms"));
-        assert_eq!(by_target("secretsmanager.GetSecretValue").map(|s| s.name), Some("secretsmanager"));
+        assert_eq!(
+            by_target("secretsmanager.GetSecretValue").map(|s| s.name),
+            Some("secretsmanager")
+        );
         assert_eq!(by_target("Nope.X"), None);
         assert_eq!(guess(Some("Nope.X"), None, "/").name, "secretsmanager");
-        assert_eq!(guess(None, Some("application/x-www-form-urlencoded; charset=utf-8"), "/").name, "sts");
+        assert_eq!(
+            guess(
+                None,
+                Some("application/x-www-form-urlencoded; charset=utf-8"),
+                "/"
+            )
+            .name,
+            "sts"
+        );
         assert_eq!(guess(None, None, "/sessions").name, "rolesanywhere");
     }
 }

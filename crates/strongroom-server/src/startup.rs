@@ -19,7 +19,10 @@ use crate::config::{Config, RootKeySource, Storage};
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot prepare {path}: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("the root key in {0} is not valid")]
     BadRootKey(String),
     #[error("no root key: {0} (run `strongroom init` first)")]
@@ -39,7 +42,11 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Writes a new file with the given mode, replacing none: refuses when the file exists.
 pub fn write_file_with_mode(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
     file.write_all(contents)?;
     file.sync_all()?;
     // The process umask may have narrowed the mode further; make it exactly what was asked.
@@ -50,13 +57,18 @@ pub fn write_file_with_mode(path: &Path, contents: &[u8], mode: u32) -> std::io:
 pub fn root_key(config: &Config, create: bool) -> Result<RootKey, StartupError> {
     match &config.root_key {
         RootKeySource::Env(var) => {
-            let value = zeroize::Zeroizing::new(
-                std::env::var(var).map_err(|_| StartupError::NoRootKey(format!("environment variable {var} is not set")))?,
-            );
-            RootKey::from_base64(value.trim()).map_err(|_| StartupError::BadRootKey(format!("environment variable {var}")))
+            let value =
+                zeroize::Zeroizing::new(std::env::var(var).map_err(|_| {
+                    StartupError::NoRootKey(format!("environment variable {var} is not set"))
+                })?);
+            RootKey::from_base64(value.trim())
+                .map_err(|_| StartupError::BadRootKey(format!("environment variable {var}")))
         }
         RootKeySource::File(path) => {
-            let io = |source| StartupError::Io { path: path.clone(), source };
+            let io = |source| StartupError::Io {
+                path: path.clone(),
+                source,
+            };
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     let text = zeroize::Zeroizing::new(text);
@@ -64,7 +76,8 @@ pub fn root_key(config: &Config, create: bool) -> Result<RootKey, StartupError> 
                     if mode & 0o077 != 0 {
                         tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777), "the root key file is readable by others; chmod 600 it");
                     }
-                    RootKey::from_file_contents(&text).map_err(|_| StartupError::BadRootKey(path.display().to_string()))
+                    RootKey::from_file_contents(&text)
+                        .map_err(|_| StartupError::BadRootKey(path.display().to_string()))
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound && create => {
                     if let Some(parent) = path.parent() {
@@ -74,9 +87,9 @@ pub fn root_key(config: &Config, create: bool) -> Result<RootKey, StartupError> 
                     write_file_with_mode(path, key.to_file_contents().as_bytes(), 0o600).map_err(io)?;
                     Ok(key)
                 }
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    Err(StartupError::NoRootKey(format!("{} does not exist", path.display())))
-                }
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(StartupError::NoRootKey(
+                    format!("{} does not exist", path.display()),
+                )),
                 Err(err) => Err(io(err)),
             }
         }
@@ -88,13 +101,20 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartupError>
     match &config.storage {
         Storage::Sqlite { path } => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                create_private_dir(parent).map_err(|source| StartupError::Io { path: parent.to_owned(), source })?;
+                create_private_dir(parent).map_err(|source| StartupError::Io {
+                    path: parent.to_owned(),
+                    source,
+                })?;
             }
-            Ok(Arc::new(SqliteStore::open(path).await.map_err(StartupError::Store)?))
+            Ok(Arc::new(
+                SqliteStore::open(path).await.map_err(StartupError::Store)?,
+            ))
         }
-        Storage::Postgres { url } => {
-            Ok(Arc::new(PostgresStore::connect(url.expose_secret()).await.map_err(StartupError::Store)?))
-        }
+        Storage::Postgres { url } => Ok(Arc::new(
+            PostgresStore::connect(url.expose_secret())
+                .await
+                .map_err(StartupError::Store)?,
+        )),
     }
 }
 
@@ -106,15 +126,20 @@ pub struct Opened {
 
 impl std::fmt::Debug for Opened {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Opened").field("store", &self.store.backend()).field("keyring", &self.keyring).finish()
+        f.debug_struct("Opened")
+            .field("store", &self.store.backend())
+            .field("keyring", &self.keyring)
+            .finish()
     }
 }
 
 /// Opens the store and the keyring. `create` makes the data directory and root key when missing.
 pub async fn open(config: &Config, clock: &dyn Clock, create: bool) -> Result<Opened, StartupError> {
     if create {
-        create_private_dir(&config.data_dir)
-            .map_err(|source| StartupError::Io { path: config.data_dir.clone(), source })?;
+        create_private_dir(&config.data_dir).map_err(|source| StartupError::Io {
+            path: config.data_dir.clone(),
+            source,
+        })?;
     }
     let root = root_key(config, create)?;
     let store = open_store(config).await?;
@@ -123,8 +148,18 @@ pub async fn open(config: &Config, clock: &dyn Clock, create: bool) -> Result<Op
 }
 
 /// `strongroom init`: creates the account and the root user's first access key.
-pub async fn init(config: &Config, opened: &Opened, clock: &dyn Clock) -> Result<RootCredentials, StartupError> {
-    Ok(bootstrap::bootstrap_account(opened.store.as_ref(), &opened.keyring, &config.account_id, clock.now()).await?)
+pub async fn init(
+    config: &Config,
+    opened: &Opened,
+    clock: &dyn Clock,
+) -> Result<RootCredentials, StartupError> {
+    Ok(bootstrap::bootstrap_account(
+        opened.store.as_ref(),
+        &opened.keyring,
+        &config.account_id,
+        clock.now(),
+    )
+    .await?)
 }
 
 /// `strongroom dev`: the root credentials of this data directory, made on first run and read back after.
@@ -136,18 +171,27 @@ pub async fn dev_credentials(
     let id_file = config.dev_root_key_id_file();
     match std::fs::read_to_string(&id_file) {
         Ok(text) => {
-            let id: AccessKeyId = text
-                .trim()
-                .parse()
-                .map_err(|_| StartupError::BadRootKey(format!("{} holds no access key id", id_file.display())))?;
+            let id: AccessKeyId = text.trim().parse().map_err(|_| {
+                StartupError::BadRootKey(format!("{} holds no access key id", id_file.display()))
+            })?;
             Ok(bootstrap::root_credentials(opened.store.as_ref(), &opened.keyring, &id).await?)
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let credentials = init(config, opened, clock).await?;
-            write_file_with_mode(&id_file, format!("{}\n", credentials.access_key_id).as_bytes(), 0o600)
-                .map_err(|source| StartupError::Io { path: id_file.clone(), source })?;
+            write_file_with_mode(
+                &id_file,
+                format!("{}\n", credentials.access_key_id).as_bytes(),
+                0o600,
+            )
+            .map_err(|source| StartupError::Io {
+                path: id_file.clone(),
+                source,
+            })?;
             Ok(credentials)
         }
-        Err(source) => Err(StartupError::Io { path: id_file, source }),
+        Err(source) => Err(StartupError::Io {
+            path: id_file,
+            source,
+        }),
     }
 }

@@ -1,5 +1,11 @@
 //! Secrets stay secret: a canary credential used through the API appears in no database file (SQLite file
 //! and WAL), no PostgreSQL table, no log line (at TRACE) and no audit record.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: a failed step should fail the test loudly"
+)]
 
 mod common;
 
@@ -38,12 +44,27 @@ impl Write for CaptureWriter {
 /// Uses the root credentials and a session through the API; returns every secret that was in play.
 async fn exercise(server: &TestServer) -> Vec<String> {
     server.sts().get_caller_identity().send().await.unwrap();
-    let out = server.sts().get_session_token().duration_seconds(900).send().await.unwrap();
+    let out = server
+        .sts()
+        .get_session_token()
+        .duration_seconds(900)
+        .send()
+        .await
+        .unwrap();
     let creds = out.credentials().unwrap();
-    let temp = server.sts_with(creds.access_key_id(), creds.secret_access_key(), Some(creds.session_token()));
+    let temp = server.sts_with(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token()),
+    );
     temp.get_caller_identity().send().await.unwrap();
     // A failure too: errors must not echo secrets either.
-    let _ = server.sts_with(&server.access_key_id, "WRONGwrongWRONGwrongWRONGwrongWRONGwrong", None)
+    let _ = server
+        .sts_with(
+            &server.access_key_id,
+            "WRONGwrongWRONGwrongWRONGwrongWRONGwrong",
+            None,
+        )
         .get_caller_identity()
         .send()
         .await;
@@ -71,7 +92,10 @@ async fn audit_bodies(server: &TestServer, store: &dyn strongroom_service::Store
             all.push_str(&record.body);
         }
     }
-    assert!(all.contains(&server.access_key_id), "the audit trail should name the access key id");
+    assert!(
+        all.contains(&server.access_key_id),
+        "the audit trail should name the access key id"
+    );
     all
 }
 
@@ -87,7 +111,11 @@ async fn canary_on_sqlite() {
         let path = entry.unwrap().path();
         if path.is_file() {
             saw_wal |= path.to_string_lossy().ends_with("-wal");
-            assert_absent(&path.display().to_string(), &std::fs::read(&path).unwrap(), &canaries);
+            assert_absent(
+                &path.display().to_string(),
+                &std::fs::read(&path).unwrap(),
+                &canaries,
+            );
         }
     }
     assert!(saw_wal, "SQLite should run in WAL mode");
@@ -95,11 +123,21 @@ async fn canary_on_sqlite() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
-            assert_absent(&path.display().to_string(), &std::fs::read(&path).unwrap(), &canaries);
+            assert_absent(
+                &path.display().to_string(),
+                &std::fs::read(&path).unwrap(),
+                &canaries,
+            );
         }
     }
-    let opened = strongroom_server::startup::open(&server.config, &strongroom_types::SystemClock, false).await.unwrap();
-    assert_absent("the audit trail", audit_bodies(&server, opened.store.as_ref()).await.as_bytes(), &canaries);
+    let opened = strongroom_server::startup::open(&server.config, &strongroom_types::SystemClock, false)
+        .await
+        .unwrap();
+    assert_absent(
+        "the audit trail",
+        audit_bodies(&server, opened.store.as_ref()).await.as_bytes(),
+        &canaries,
+    );
     let logged = logs.lock().unwrap().clone();
     assert!(!logged.is_empty(), "the test should capture the server's logs");
     assert_absent("the logs", &logged, &canaries);
@@ -108,12 +146,20 @@ async fn canary_on_sqlite() {
 #[tokio::test]
 async fn canary_on_postgres() {
     let logs = captured_logs();
-    let url = std::env::var("STRONGROOM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("canary_{}_{}", std::process::id(), strongroom_crypto::random::alnum_suffix(8).to_lowercase());
+    let url = std::env::var("STRONGROOM_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!(
+        "canary_{}_{}",
+        std::process::id(),
+        strongroom_crypto::random::alnum_suffix(8).to_lowercase()
+    );
     let store = match PostgresStore::connect_in_schema(&url, &schema).await {
         Ok(store) => store,
         Err(err) => {
-            assert!(std::env::var("STRONGROOM_REQUIRE_PG").is_err(), "PostgreSQL is required: {err}");
+            assert!(
+                std::env::var("STRONGROOM_REQUIRE_PG").is_err(),
+                "PostgreSQL is required: {err}"
+            );
             eprintln!("skipped: PostgreSQL not reachable at {url}: {err}");
             return;
         }
@@ -130,7 +176,10 @@ async fn canary_on_postgres() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert!(tables.len() >= 3, "expected the store's tables in {schema}, found {tables:?}");
+    assert!(
+        tables.len() >= 3,
+        "expected the store's tables in {schema}, found {tables:?}"
+    );
     let mut dump = String::new();
     for (table,) in &tables {
         let rows: Vec<(String,)> = sqlx::query_as(&format!(r#"SELECT t::text FROM "{schema}"."{table}" t"#))
@@ -142,9 +191,18 @@ async fn canary_on_postgres() {
             dump.push('\n');
         }
     }
-    assert!(dump.contains(&server.access_key_id), "the dump should hold the access key id");
+    assert!(
+        dump.contains(&server.access_key_id),
+        "the dump should hold the access key id"
+    );
     assert_absent("the PostgreSQL dump", dump.as_bytes(), &canaries);
-    assert_absent("the audit trail", audit_bodies(&server, store.as_ref()).await.as_bytes(), &canaries);
+    assert_absent(
+        "the audit trail",
+        audit_bodies(&server, store.as_ref()).await.as_bytes(),
+        &canaries,
+    );
     assert_absent("the logs", &logs.lock().unwrap(), &canaries);
-    let _ = sqlx::query(&format!(r#"DROP SCHEMA "{schema}" CASCADE"#)).execute(&pool).await;
+    let _ = sqlx::query(&format!(r#"DROP SCHEMA "{schema}" CASCADE"#))
+        .execute(&pool)
+        .await;
 }

@@ -41,7 +41,10 @@ pub enum Actor {
 pub enum Outcome {
     Success,
     /// An error returned to the client, by its AWS error code and message (which never hold secrets).
-    Failure { code: String, message: String },
+    Failure {
+        code: String,
+        message: String,
+    },
 }
 
 /// One API call, as the audit trail records it.
@@ -110,7 +113,10 @@ impl AuditEvent {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
+    t.replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 enum Command {
@@ -202,9 +208,22 @@ impl Writer {
         self.seq += 1;
         let recorded_at = crate::truncate_to_millis(event.time);
         let body = event.to_json().to_string();
-        let mac = self.keyring.key(Purpose::Audit).mac(MAC_LABEL, &mac_input(&self.prev_mac, self.seq, recorded_at, &body)).to_vec();
+        let mac = self
+            .keyring
+            .key(Purpose::Audit)
+            .mac(
+                MAC_LABEL,
+                &mac_input(&self.prev_mac, self.seq, recorded_at, &body),
+            )
+            .to_vec();
         self.prev_mac.clone_from(&mac);
-        AuditRecord { chain_id: self.chain_id.clone(), seq: self.seq, recorded_at, body, mac }
+        AuditRecord {
+            chain_id: self.chain_id.clone(),
+            seq: self.seq,
+            recorded_at,
+            body,
+            mac,
+        }
     }
 
     /// Appends a batch, retrying while the store is unavailable: an audit record is never dropped while
@@ -232,7 +251,12 @@ impl Writer {
 fn mac_input(prev_mac: &[u8], seq: u64, recorded_at: OffsetDateTime, body: &str) -> Vec<u8> {
     let millis = (recorded_at.unix_timestamp_nanos() / 1_000_000) as i64;
     let mut out = Vec::with_capacity(prev_mac.len() + body.len() + 40);
-    for part in [prev_mac, &seq.to_be_bytes(), &millis.to_be_bytes(), body.as_bytes()] {
+    for part in [
+        prev_mac,
+        &seq.to_be_bytes(),
+        &millis.to_be_bytes(),
+        body.as_bytes(),
+    ] {
         out.extend_from_slice(&(part.len() as u64).to_be_bytes());
         out.extend_from_slice(part);
     }
@@ -259,7 +283,11 @@ pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport,
     const PAGE: u32 = 1000;
     let key = keyring.key(Purpose::Audit);
     let mut report = AuditReport::default();
-    for chain in store.audit_chains().await.map_err(ServiceError::store("listing audit chains"))? {
+    for chain in store
+        .audit_chains()
+        .await
+        .map_err(ServiceError::store("listing audit chains"))?
+    {
         report.chains += 1;
         let mut expected_seq = 1;
         let mut prev_mac = Vec::new();

@@ -77,7 +77,12 @@ impl std::fmt::Debug for Authenticator {
 
 impl Authenticator {
     pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, keyring, clock, keys: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            keyring,
+            clock,
+            keys: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Verifies `request`, whose authorization `auth` was parsed from, for `service`.
@@ -89,7 +94,9 @@ impl Authenticator {
     ) -> Result<Caller, AuthError> {
         let scope = auth.scope();
         if scope.service != service {
-            return Err(AuthError::WrongService { expected: service.to_owned() });
+            return Err(AuthError::WrongService {
+                expected: service.to_owned(),
+            });
         }
         let region: Region = scope.region.parse().map_err(|_| AuthError::WrongRegion)?;
         let now = self.clock.now();
@@ -98,7 +105,13 @@ impl Authenticator {
             AccessKeyKind::LongTerm => {
                 let (account, principal, key) = self.long_term_key(access_key_id, auth, now).await?;
                 strongroom_sigv4::verify(request, auth, &key, now)?;
-                Ok(Caller::new(account, principal, access_key_id.clone(), region, None))
+                Ok(Caller::new(
+                    account,
+                    principal,
+                    access_key_id.clone(),
+                    region,
+                    None,
+                ))
             }
             AccessKeyKind::Temporary => {
                 let token = auth.session_token().ok_or(AuthError::InvalidSessionToken)?;
@@ -150,7 +163,10 @@ impl Authenticator {
         let scope_id = format!("{}/{}/{}", scope.date, scope.region, scope.service);
         {
             let mut keys = self.lock();
-            if let Some(cached) = keys.get_mut(access_key_id).filter(|c| now - c.checked_at < RECHECK) {
+            if let Some(cached) = keys
+                .get_mut(access_key_id)
+                .filter(|c| now - c.checked_at < RECHECK)
+            {
                 let key = signing_key_for(cached, &scope_id, auth);
                 return Ok((cached.account.clone(), cached.principal.clone(), key));
             }
@@ -174,7 +190,10 @@ impl Authenticator {
         })?;
         let principal = match &record.owner {
             AccessKeyOwner::Root => Principal::Root,
-            AccessKeyOwner::User(name) => Principal::User { name: name.clone(), user_id: name.clone() },
+            AccessKeyOwner::User(name) => Principal::User {
+                name: name.clone(),
+                user_id: name.clone(),
+            },
         };
         let mut keys = self.lock();
         let cached = keys.entry(access_key_id.clone()).or_insert_with(|| CachedKey {

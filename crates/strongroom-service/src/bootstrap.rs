@@ -45,7 +45,10 @@ pub async fn bootstrap_account(
         &access_key_context(account_id, &access_key_id),
     );
     let now = crate::truncate_to_millis(now);
-    let account = AccountRecord { account_id: account_id.clone(), created_at: now };
+    let account = AccountRecord {
+        account_id: account_id.clone(),
+        created_at: now,
+    };
     let key = AccessKeyRecord {
         access_key_id: access_key_id.clone(),
         account_id: account_id.clone(),
@@ -55,10 +58,13 @@ pub async fn bootstrap_account(
         created_at: now,
     };
     match store.bootstrap_account(&account, &key).await {
-        Ok(()) => Ok(RootCredentials { access_key_id, secret_access_key }),
-        Err(StoreError::AlreadyExists) => {
-            Err(ServiceError::AlreadyExists { message: format!("account {account_id} is already initialised") })
-        }
+        Ok(()) => Ok(RootCredentials {
+            access_key_id,
+            secret_access_key,
+        }),
+        Err(StoreError::AlreadyExists) => Err(ServiceError::AlreadyExists {
+            message: format!("account {account_id} is already initialised"),
+        }),
         Err(err) => Err(ServiceError::store("bootstrapping an account")(err)),
     }
 }
@@ -73,20 +79,28 @@ pub async fn root_credentials(
         .access_key(access_key_id)
         .await
         .map_err(ServiceError::store("reading the root access key"))?
-        .ok_or_else(|| ServiceError::NotFound { message: format!("access key {access_key_id} not found") })?;
+        .ok_or_else(|| ServiceError::NotFound {
+            message: format!("access key {access_key_id} not found"),
+        })?;
     if record.owner != AccessKeyOwner::Root {
         return Err(ServiceError::InvalidParameter {
             message: format!("access key {access_key_id} does not belong to the root user"),
         });
     }
     let secret = open_secret(keyring, &record)?;
-    Ok(RootCredentials { access_key_id: record.access_key_id, secret_access_key: secret })
+    Ok(RootCredentials {
+        access_key_id: record.access_key_id,
+        secret_access_key: secret,
+    })
 }
 
 pub(crate) fn open_secret(keyring: &Keyring, record: &AccessKeyRecord) -> Result<SecretString, ServiceError> {
     let plain = keyring
         .key(Purpose::Credentials)
-        .open(&record.sealed_secret, &access_key_context(&record.account_id, &record.access_key_id))
+        .open(
+            &record.sealed_secret,
+            &access_key_context(&record.account_id, &record.access_key_id),
+        )
         .map_err(|_| ServiceError::internal("a stored access key secret failed to open"))?;
     let text = std::str::from_utf8(plain.expose_secret())
         .map_err(|_| ServiceError::internal("a stored access key secret is not UTF-8"))?;

@@ -30,7 +30,13 @@ impl Caller {
         region: Region,
         session_expires_at: Option<OffsetDateTime>,
     ) -> Self {
-        Self { account, principal, access_key_id, region, session_expires_at }
+        Self {
+            account,
+            principal,
+            access_key_id,
+            region,
+            session_expires_at,
+        }
     }
 
     pub fn account(&self) -> &AccountId {

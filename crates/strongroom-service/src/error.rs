@@ -39,10 +39,16 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub(crate) fn internal(context: &'static str) -> Self {
-        Self::Internal { context, source: None }
+        Self::Internal {
+            context,
+            source: None,
+        }
     }
 
     pub(crate) fn store(context: &'static str) -> impl FnOnce(StoreError) -> Self {
-        move |err| Self::Internal { context, source: Some(Box::new(err)) }
+        move |err| Self::Internal {
+            context,
+            source: Some(Box::new(err)),
+        }
     }
 }

@@ -40,7 +40,9 @@ pub struct Keyring {
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("root", &self.root.fingerprint()).finish_non_exhaustive()
+        f.debug_struct("Keyring")
+            .field("root", &self.root.fingerprint())
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,7 +53,12 @@ impl Keyring {
         let audit = system_key(store, &root, Purpose::Audit, now).await?;
         let credentials = system_key(store, &root, Purpose::Credentials, now).await?;
         let sessions = system_key(store, &root, Purpose::Sessions, now).await?;
-        Ok(Self { root, audit, credentials, sessions })
+        Ok(Self {
+            root,
+            audit,
+            credentials,
+            sessions,
+        })
     }
 
     pub(crate) fn key(&self, purpose: Purpose) -> &KeyMaterial {
@@ -79,7 +86,10 @@ async fn system_key(
     now: OffsetDateTime,
 ) -> Result<KeyMaterial, ServiceError> {
     let ctx = context(purpose);
-    let existing = store.system_key(purpose.name()).await.map_err(ServiceError::store("reading a system key"))?;
+    let existing = store
+        .system_key(purpose.name())
+        .await
+        .map_err(ServiceError::store("reading a system key"))?;
     let record = match existing {
         Some(record) => record,
         None => {
@@ -94,11 +104,15 @@ async fn system_key(
                     .system_key(purpose.name())
                     .await
                     .map_err(ServiceError::store("re-reading a system key"))?
-                    .ok_or_else(|| ServiceError::internal("a system key vanished after a conflicting insert"))?,
+                    .ok_or_else(|| {
+                        ServiceError::internal("a system key vanished after a conflicting insert")
+                    })?,
                 Err(err) => return Err(ServiceError::store("creating a system key")(err)),
             }
         }
     };
     root.open_key(&record.sealed_material, &ctx)
-        .map_err(|_| ServiceError::WrongRootKey { fingerprint: root.fingerprint() })
+        .map_err(|_| ServiceError::WrongRootKey {
+            fingerprint: root.fingerprint(),
+        })
 }

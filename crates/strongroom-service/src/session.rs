@@ -61,8 +61,12 @@ pub(crate) fn seal(key: &KeyMaterial, claims: &SessionClaims) -> String {
 }
 
 pub(crate) fn open(key: &KeyMaterial, token: &str) -> Result<SessionClaims, TokenError> {
-    let sealed = STANDARD.decode(token.trim()).map_err(|_| TokenError::Unreadable)?;
-    let plain = key.open(&Sealed::from_bytes(sealed), &context()).map_err(|_| TokenError::Unreadable)?;
+    let sealed = STANDARD
+        .decode(token.trim())
+        .map_err(|_| TokenError::Unreadable)?;
+    let plain = key
+        .open(&Sealed::from_bytes(sealed), &context())
+        .map_err(|_| TokenError::Unreadable)?;
     decode(plain.expose_secret()).ok_or(TokenError::Unreadable)
 }
 
@@ -81,13 +85,23 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
     let user_id = std::str::from_utf8(reader.field()?).ok()?;
     let principal = match kind {
         b"root" => Principal::Root,
-        b"user" => Principal::User { name: name.to_owned(), user_id: user_id.to_owned() },
+        b"user" => Principal::User {
+            name: name.to_owned(),
+            user_id: user_id.to_owned(),
+        },
         _ => return None,
     };
     if !reader.0.is_empty() {
         return None;
     }
-    Some(SessionClaims { access_key_id, secret_access_key, account, principal, issued_at, expires_at })
+    Some(SessionClaims {
+        access_key_id,
+        secret_access_key,
+        account,
+        principal,
+        issued_at,
+        expires_at,
+    })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -125,7 +139,10 @@ mod tests {
             access_key_id: "ASIAABCDEFGHIJKLMNOP".parse().unwrap(),
             secret_access_key: SecretString::from("s3cr3t/value+with/slashes".to_owned()),
             account: "123456789012".parse().unwrap(),
-            principal: Principal::User { name: "alice".into(), user_id: "AIDAEXAMPLE".into() },
+            principal: Principal::User {
+                name: "alice".into(),
+                user_id: "AIDAEXAMPLE".into(),
+            },
             issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
             expires_at: OffsetDateTime::from_unix_timestamp(1_700_003_600).unwrap(),
         }
@@ -137,7 +154,10 @@ mod tests {
         let token = seal(&key, &claims());
         let opened = open(&key, &token).unwrap();
         assert_eq!(opened.access_key_id, claims().access_key_id);
-        assert_eq!(opened.secret_access_key.expose_secret(), "s3cr3t/value+with/slashes");
+        assert_eq!(
+            opened.secret_access_key.expose_secret(),
+            "s3cr3t/value+with/slashes"
+        );
         assert_eq!(opened.principal, claims().principal);
         assert_eq!(opened.expires_at, claims().expires_at);
         assert!(!token.contains("s3cr3t"), "the token must not show the secret");

@@ -6,10 +6,10 @@ use strongroom_crypto::SecretString;
 use strongroom_types::{Clock, OffsetDateTime};
 use time::Duration;
 
+use crate::ServiceError;
 use crate::caller::{Caller, Principal};
 use crate::keyring::{Keyring, Purpose};
 use crate::session::{self, SessionClaims};
-use crate::ServiceError;
 
 /// The shortest session GetSessionToken issues, in seconds.
 pub const MIN_SESSION_SECONDS: i64 = 900;
@@ -64,7 +64,11 @@ impl Sts {
 
     /// Needs no permission, as in AWS: any authenticated caller may ask who it is.
     pub fn get_caller_identity(&self, caller: &Caller) -> CallerIdentity {
-        CallerIdentity { user_id: caller.user_id(), account: caller.account().to_string(), arn: caller.arn() }
+        CallerIdentity {
+            user_id: caller.user_id(),
+            account: caller.account().to_string(),
+            arn: caller.arn(),
+        }
     }
 
     /// Temporary credentials with the caller's own identity. Needs no permission, as in AWS; callers that
@@ -102,7 +106,9 @@ impl Sts {
             // AWS caps a root session at one hour rather than refusing a longer request.
             Some(s) => s.min(max),
         };
-        let now = crate::truncate_to_millis(self.clock.now()).replace_millisecond(0).unwrap_or(self.clock.now());
+        let now = crate::truncate_to_millis(self.clock.now())
+            .replace_millisecond(0)
+            .unwrap_or(self.clock.now());
         let access_key_id = strongroom_crypto::random::access_key_id_temporary();
         let secret_access_key = strongroom_crypto::random::secret_access_key();
         let claims = SessionClaims {

@@ -64,7 +64,7 @@ pub fn verify(
             match auth.location() {
                 AuthLocation::Header => [Some(&body_hash), None],
                 // Presigned URLs are signed before the body exists, so signers may leave it unsigned.
-                AuthLocation::Query => [Some(&body_hash), None],
+                AuthLocation::Query => [Some(&body_hash), Some(UNSIGNED_PAYLOAD)],
             }
         }
     };

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use strongroom_types::{AccessKeyId, AccountId};
 
 pub use error::StoreError;
-pub use records::{AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord};
+pub use records::{
+    AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
+};
 pub use strongroom_types::Sealed;
 
 /// Accounts and the credentials that act in them.
@@ -21,8 +23,11 @@ pub use strongroom_types::Sealed;
 pub trait AccountStore: Send + Sync {
     /// Creates an account together with its root user's first access key.
     /// Fails with [`StoreError::AlreadyExists`] when the account exists, changing nothing.
-    async fn bootstrap_account(&self, account: &AccountRecord, root_key: &AccessKeyRecord)
-    -> Result<(), StoreError>;
+    async fn bootstrap_account(
+        &self,
+        account: &AccountRecord,
+        root_key: &AccessKeyRecord,
+    ) -> Result<(), StoreError>;
 
     async fn account(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError>;
 

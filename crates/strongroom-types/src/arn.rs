@@ -108,7 +108,9 @@ mod tests {
 
     #[test]
     fn parses_the_common_shapes() {
-        let secret: Arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/main-AbCdEf".parse().unwrap();
+        let secret: Arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/main-AbCdEf"
+            .parse()
+            .unwrap();
         assert_eq!(secret.service(), "secretsmanager");
         assert_eq!(secret.region(), "us-east-1");
         assert_eq!(secret.account(), "123456789012");
@@ -121,7 +123,13 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_arn() {
-        for bad in ["", "arn", "arn:aws:iam::123456789012", "urn:aws:iam::1:root", "arn::iam::1:root"] {
+        for bad in [
+            "",
+            "arn",
+            "arn:aws:iam::123456789012",
+            "urn:aws:iam::1:root",
+            "arn::iam::1:root",
+        ] {
             assert!(bad.parse::<Arn>().is_err(), "{bad:?}");
         }
     }

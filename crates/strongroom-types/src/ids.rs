@@ -65,8 +65,13 @@ impl FromStr for Region {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let well_formed = (1..=32).contains(&s.len())
             && s.as_bytes()[0].is_ascii_lowercase()
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if well_formed { Ok(Self(s.to_owned())) } else { Err(IdError::Region) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if well_formed {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::Region)
+        }
     }
 }
 
@@ -119,7 +124,11 @@ impl FromStr for AccessKeyId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let well_formed =
             (16..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        if well_formed { Ok(Self(s.to_owned())) } else { Err(IdError::AccessKeyId) }
+        if well_formed {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::AccessKeyId)
+        }
     }
 }
 

@@ -36,8 +36,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Dev(args) => {
-            let tls = args.tls.then(|| RawTls { self_signed: Some(true), ..RawTls::default() });
-            let config = load(&args.server, RawConfig { tls, ..RawConfig::default() }, ".strongroom-dev")?;
+            let tls = args.tls.then(|| RawTls {
+                self_signed: Some(true),
+                ..RawTls::default()
+            });
+            let config = load(
+                &args.server,
+                RawConfig {
+                    tls,
+                    ..RawConfig::default()
+                },
+                ".strongroom-dev",
+            )?;
             telemetry::init(config.log_format);
             warn_dangerous(&config);
             let opened = startup::open(&config, clock.as_ref(), true).await?;
@@ -52,7 +62,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(config.log_format);
             let opened = startup::open(&config, clock.as_ref(), true).await?;
             let credentials = startup::init(&config, &opened, clock.as_ref()).await?;
-            eprintln!("Initialised account {}. The root user's access key is shown once; keep it safe:", config.account_id);
+            eprintln!(
+                "Initialised account {}. The root user's access key is shown once; keep it safe:",
+                config.account_id
+            );
             print_credentials(&credentials)?;
         }
         Command::Serve(args) => {
@@ -103,14 +116,23 @@ fn warn_dangerous(config: &Config) {
 }
 
 /// The lines `eval "$(strongroom dev)"`-style scripts read, exactly in this form.
-fn print_exports(endpoint: &str, credentials: &RootCredentials, ca_bundle: Option<&Path>) -> anyhow::Result<()> {
+fn print_exports(
+    endpoint: &str,
+    credentials: &RootCredentials,
+    ca_bundle: Option<&Path>,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "export AWS_ENDPOINT_URL={endpoint}")?;
     writeln!(out, "export AWS_ACCESS_KEY_ID={}", credentials.access_key_id)?;
-    writeln!(out, "export AWS_SECRET_ACCESS_KEY={}", credentials.secret_access_key.expose_secret())?;
+    writeln!(
+        out,
+        "export AWS_SECRET_ACCESS_KEY={}",
+        credentials.secret_access_key.expose_secret()
+    )?;
     writeln!(out, "export AWS_REGION=us-east-1")?;
     if let Some(path) = ca_bundle {
-        let absolute = std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
+        let absolute =
+            std::fs::canonicalize(path).with_context(|| format!("resolving {}", path.display()))?;
         writeln!(out, "export AWS_CA_BUNDLE={}", absolute.display())?;
     }
     out.flush()?;
@@ -120,7 +142,11 @@ fn print_exports(endpoint: &str, credentials: &RootCredentials, ca_bundle: Optio
 fn print_credentials(credentials: &RootCredentials) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "export AWS_ACCESS_KEY_ID={}", credentials.access_key_id)?;
-    writeln!(out, "export AWS_SECRET_ACCESS_KEY={}", credentials.secret_access_key.expose_secret())?;
+    writeln!(
+        out,
+        "export AWS_SECRET_ACCESS_KEY={}",
+        credentials.secret_access_key.expose_secret()
+    )?;
     out.flush()?;
     Ok(())
 }

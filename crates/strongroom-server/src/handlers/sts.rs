@@ -20,7 +20,9 @@ enum Operation {
 fn parse(request: &QueryRequest) -> Result<Operation, WireError> {
     Ok(match request.action()? {
         "GetCallerIdentity" => Operation::GetCallerIdentity,
-        "GetSessionToken" => Operation::GetSessionToken { duration_seconds: integer(request, "DurationSeconds")? },
+        "GetSessionToken" => Operation::GetSessionToken {
+            duration_seconds: integer(request, "DurationSeconds")?,
+        },
         _ => return Err(request.invalid_action()),
     })
 }
@@ -29,7 +31,13 @@ fn integer(request: &QueryRequest, name: &str) -> Result<Option<i64>, WireError>
     request
         .get(name)
         .map(|text| {
-            text.parse().map_err(|_| WireError::new(400, "ValidationError", format!("Value '{text}' for {name} is not a number")))
+            text.parse().map_err(|_| {
+                WireError::new(
+                    400,
+                    "ValidationError",
+                    format!("Value '{text}' for {name} is not a number"),
+                )
+            })
         })
         .transpose()
 }
@@ -44,7 +52,11 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
     let response = match operation {
         Operation::GetCallerIdentity => {
             let identity = services.sts.get_caller_identity(caller);
-            let result = GetCallerIdentityResult { user_id: &identity.user_id, account: &identity.account, arn: &identity.arn };
+            let result = GetCallerIdentityResult {
+                user_id: &identity.user_id,
+                account: &identity.account,
+                arn: &identity.arn,
+            };
             query::render_success(action, namespace, call.request_id, |w| result.write(w))
         }
         Operation::GetSessionToken { duration_seconds } => {
@@ -52,7 +64,9 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .sts
                 .get_session_token(caller, duration_seconds)
                 .map_err(|err| errors::service_error(&err, call.spec))?;
-            let expiration = Timestamp::from_unix_millis((credentials.expiration.unix_timestamp_nanos() / 1_000_000) as i64);
+            let expiration = Timestamp::from_unix_millis(
+                (credentials.expiration.unix_timestamp_nanos() / 1_000_000) as i64,
+            );
             // The one place these secrets are exposed: to write them to the caller.
             let result = GetSessionTokenResult {
                 credentials: Credentials {
@@ -65,5 +79,9 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
             query::render_success(action, namespace, call.request_id, |w| result.write(w))
         }
     };
-    Ok(Reply { response, resource: None, read_only: true })
+    Ok(Reply {
+        response,
+        resource: None,
+        read_only: true,
+    })
 }

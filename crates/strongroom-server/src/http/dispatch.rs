@@ -40,17 +40,17 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
     let (parts, body) = request.into_parts();
     let peer = parts.extensions.get::<Peer>().copied();
 
-    let body = match axum::body::to_bytes(body, state.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let spec = guess_spec(&parts.headers, parts.uri.path());
-            let error = WireError::new(413, "RequestEntityTooLargeException", "Request body is too large");
-            return finish(render_error(spec.protocol, &error, &request_id), &request_id);
-        }
+    let Ok(body) = axum::body::to_bytes(body, state.max_body_bytes).await else {
+        let spec = guess_spec(&parts.headers, parts.uri.path());
+        let error = WireError::new(413, "RequestEntityTooLargeException", "Request body is too large");
+        return finish(render_error(spec.protocol, &error, &request_id), &request_id);
     };
 
-    let headers: Vec<(&str, &str)> =
-        parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
     let signable = SignableRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -72,7 +72,14 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
     };
     let call = Call {
         spec,
-        operation: operation_name(spec, target, &body, signable.query, signable.method, signable.path),
+        operation: operation_name(
+            spec,
+            target,
+            &body,
+            signable.query,
+            signable.method,
+            signable.path,
+        ),
         request_id: &request_id,
         body: &body,
         query: signable.query,
@@ -99,39 +106,58 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
             (Actor::Caller(caller), result)
         }
         Err((err, access_key_id)) => {
-            if !matches!(err, strongroom_service::auth::AuthError::Signature(SigV4Error::Missing)) {
+            if !matches!(
+                err,
+                strongroom_service::auth::AuthError::Signature(SigV4Error::Missing)
+            ) {
                 tracing::info!(request_id = %request_id, error = %err, "authentication failed");
             }
-            (Actor::Unauthenticated { access_key_id }, Err(errors::auth_error(&err, spec.protocol)))
+            (
+                Actor::Unauthenticated { access_key_id },
+                Err(errors::auth_error(&err, spec.protocol)),
+            )
         }
     };
 
     let (response, outcome, resource, read_only) = match result {
         Ok(reply) => (reply.response, Outcome::Success, reply.resource, reply.read_only),
         Err(error) => {
-            let outcome = Outcome::Failure { code: error.code.clone(), message: error.message.clone() };
-            (render_error(spec.protocol, &error, &request_id), outcome, None, false)
+            let outcome = Outcome::Failure {
+                code: error.code.clone(),
+                message: error.message.clone(),
+            };
+            (
+                render_error(spec.protocol, &error, &request_id),
+                outcome,
+                None,
+                false,
+            )
         }
     };
     let outcome_label = match &outcome {
         Outcome::Success => "success".to_owned(),
         Outcome::Failure { code, .. } => code.clone(),
     };
-    state.services.audit.record(AuditEvent {
-        time: state.services.clock.now(),
-        request_id: request_id.clone(),
-        service: spec.name.to_owned(),
-        operation: call.operation.clone(),
-        region: region_of(&actor),
-        source_ip: peer.map(|p| p.addr.ip().to_string()),
-        user_agent: header(&parts.headers, "user-agent").map(str::to_owned),
-        actor,
-        resource,
-        read_only,
-        outcome,
-    })
-    .await;
-    state.metrics.observe(spec.name, &call.operation, &outcome_label, started.elapsed());
+    state
+        .services
+        .audit
+        .record(AuditEvent {
+            time: state.services.clock.now(),
+            request_id: request_id.clone(),
+            service: spec.name.to_owned(),
+            operation: call.operation.clone(),
+            region: region_of(&actor),
+            source_ip: peer.map(|p| p.addr.ip().to_string()),
+            user_agent: header(&parts.headers, "user-agent").map(str::to_owned),
+            actor,
+            resource,
+            read_only,
+            outcome,
+        })
+        .await;
+    state
+        .metrics
+        .observe(spec.name, &call.operation, &outcome_label, started.elapsed());
     finish(response, &request_id)
 }
 
@@ -147,7 +173,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn guess_spec(headers: &HeaderMap, path: &str) -> ServiceSpec {
-    protocol::guess(header(headers, "x-amz-target"), header(headers, "content-type"), path)
+    protocol::guess(
+        header(headers, "x-amz-target"),
+        header(headers, "content-type"),
+        path,
+    )
 }
 
 /// The operation a request names, for routing, metrics and the audit record.
@@ -160,7 +190,11 @@ fn operation_name(
     path: &str,
 ) -> String {
     match spec.protocol {
-        Protocol::Json { .. } => target.and_then(|t| t.split_once('.')).map(|(_, op)| op).unwrap_or("").to_owned(),
+        Protocol::Json { .. } => target
+            .and_then(|t| t.split_once('.'))
+            .map(|(_, op)| op)
+            .unwrap_or("")
+            .to_owned(),
         Protocol::Query { .. } => strongroom_api::query::QueryRequest::parse_with_url_query(query, body)
             .action()
             .map(str::to_owned)
@@ -204,7 +238,6 @@ impl Call<'_> {
         errors::unknown_operation(self.spec, &self.operation)
     }
 }
-
 
 /// What a handler returns.
 pub type HandlerResult = Result<Reply, WireError>;

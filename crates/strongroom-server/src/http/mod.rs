@@ -48,21 +48,37 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn health() -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
 }
 
 async fn ready(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     match state.services.store.ping().await {
-        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ready"}"#),
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"ready"}"#,
+        ),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"unavailable"}"#)
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"status":"unavailable"}"#,
+            )
         }
     }
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.
@@ -89,15 +105,21 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let peer = Peer { addr, tls: tls.is_some() };
+        let peer = Peer {
+            addr,
+            tls: tls.is_some(),
+        };
         let app = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(peer);
-            app.clone().oneshot(request)
-        });
+        let service =
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(peer);
+                app.clone().oneshot(request)
+            });
         match &tls {
             None => {
-                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let connection = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
                 let watched = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(err) = watched.await {
@@ -117,7 +139,9 @@ pub async fn serve(
                             return;
                         }
                     };
-                    let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                    let connection = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .into_owned();
                     if let Err(err) = watcher.watch(connection).await {
                         tracing::debug!(error = %err, "connection ended with an error");
                     }

@@ -9,9 +9,9 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use secrecy::ExposeSecret as _;
+use strongroom_server::Running;
 use strongroom_server::config::{Config, RawConfig};
 use strongroom_server::startup::{self, Opened};
-use strongroom_server::Running;
 use strongroom_service::Keyring;
 use strongroom_sigv4::{SignableRequest, SigningParams, SigningSettings};
 use strongroom_types::{Clock, OffsetDateTime, SystemClock};
@@ -54,7 +54,9 @@ impl TestServer {
 
     async fn start(config: Config, opened: Opened, clock: Arc<dyn Clock>, dir: tempfile::TempDir) -> Self {
         let credentials = startup::init(&config, &opened, clock.as_ref()).await.unwrap();
-        let running = strongroom_server::start(&config, opened, Arc::clone(&clock)).await.unwrap();
+        let running = strongroom_server::start(&config, opened, Arc::clone(&clock))
+            .await
+            .unwrap();
         Self {
             endpoint: running.endpoint(),
             running: Some(running),
@@ -87,7 +89,8 @@ impl TestServer {
     }
 
     pub fn sts_with(&self, id: &str, secret: &str, token: Option<&str>) -> aws_sdk_sts::Client {
-        let credentials = aws_sdk_sts::config::Credentials::new(id, secret, token.map(str::to_owned), None, "test");
+        let credentials =
+            aws_sdk_sts::config::Credentials::new(id, secret, token.map(str::to_owned), None, "test");
         let config = aws_sdk_sts::Config::builder()
             .endpoint_url(&self.endpoint)
             .region(aws_sdk_sts::config::Region::new("us-east-1"))
@@ -119,7 +122,10 @@ impl TestServer {
 }
 
 pub fn config(data_dir: PathBuf) -> Config {
-    let raw = RawConfig { listen: Some("127.0.0.1:0".into()), ..RawConfig::default() };
+    let raw = RawConfig {
+        listen: Some("127.0.0.1:0".into()),
+        ..RawConfig::default()
+    };
     Config::from_raw(raw, &data_dir).unwrap()
 }
 
@@ -158,13 +164,17 @@ impl Reply {
 
 impl RawRequest {
     pub fn query_action(mut self, body: &str) -> Self {
-        self.headers.push(("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()));
+        self.headers.push((
+            "content-type".into(),
+            "application/x-www-form-urlencoded; charset=utf-8".into(),
+        ));
         self.body = body.as_bytes().to_vec();
         self
     }
 
     pub fn json_target(mut self, target: &str, body: &str) -> Self {
-        self.headers.push(("content-type".into(), "application/x-amz-json-1.1".into()));
+        self.headers
+            .push(("content-type".into(), "application/x-amz-json-1.1".into()));
         self.headers.push(("x-amz-target".into(), target.into()));
         self.body = body.as_bytes().to_vec();
         self
@@ -192,7 +202,13 @@ impl RawRequest {
     pub fn signed_headers(&self) -> Vec<(String, String)> {
         let headers = self.all_headers();
         let view: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let req = SignableRequest { method: &self.method, path: &self.path, query: &self.query, headers: &view, body: &self.body };
+        let req = SignableRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &view,
+            body: &self.body,
+        };
         let signed = strongroom_sigv4::sign_headers_with(&req, &self.params());
         let mut out = headers.clone();
         for (name, value) in signed.headers() {
@@ -205,22 +221,56 @@ impl RawRequest {
     /// Signs with the `Authorization` header and sends.
     pub async fn send(&self) -> Reply {
         let headers = self.signed_headers();
-        send_raw(&self.endpoint, &self.method, &self.path, &self.query, &headers, self.body.clone()).await
+        send_raw(
+            &self.endpoint,
+            &self.method,
+            &self.path,
+            &self.query,
+            &headers,
+            self.body.clone(),
+        )
+        .await
     }
 
     /// Presigns for `expires` seconds and sends.
     pub async fn send_presigned(&self, expires: u32) -> Reply {
         let headers = self.all_headers();
         let view: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let req = SignableRequest { method: &self.method, path: &self.path, query: &self.query, headers: &view, body: &self.body };
+        let req = SignableRequest {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &view,
+            body: &self.body,
+        };
         let added = strongroom_sigv4::presign(&req, &self.params(), expires).unwrap();
-        let query = if self.query.is_empty() { added } else { format!("{}&{added}", self.query) };
-        send_raw(&self.endpoint, &self.method, &self.path, &query, &headers, self.body.clone()).await
+        let query = if self.query.is_empty() {
+            added
+        } else {
+            format!("{}&{added}", self.query)
+        };
+        send_raw(
+            &self.endpoint,
+            &self.method,
+            &self.path,
+            &query,
+            &headers,
+            self.body.clone(),
+        )
+        .await
     }
 
     /// Sends without any signature.
     pub async fn send_unsigned(&self) -> Reply {
-        send_raw(&self.endpoint, &self.method, &self.path, &self.query, &self.all_headers(), self.body.clone()).await
+        send_raw(
+            &self.endpoint,
+            &self.method,
+            &self.path,
+            &self.query,
+            &self.all_headers(),
+            self.body.clone(),
+        )
+        .await
     }
 }
 
@@ -233,18 +283,29 @@ pub async fn send_raw(
     body: Vec<u8>,
 ) -> Reply {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let uri = if query.is_empty() { format!("{endpoint}{path}") } else { format!("{endpoint}{path}?{query}") };
+    let uri = if query.is_empty() {
+        format!("{endpoint}{path}")
+    } else {
+        format!("{endpoint}{path}?{query}")
+    };
     let mut builder = http::Request::builder().method(method).uri(uri);
     for (name, value) in headers {
         if name != "host" {
             builder = builder.header(name.as_str(), value.as_str());
         }
     }
-    let response = client.request(builder.body(Full::new(Bytes::from(body))).unwrap()).await.unwrap();
+    let response = client
+        .request(builder.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
 }
 
 /// Replaces every id, key, token and time in a wire body so that it can be snapshotted.
@@ -258,7 +319,9 @@ pub fn redact(text: &str, server: &TestServer) -> String {
         ("<Expiration>", "</Expiration>", "[TIME]"),
     ] {
         while let Some(start) = out.find(open) {
-            let Some(end) = out[start..].find(close) else { break };
+            let Some(end) = out[start..].find(close) else {
+                break;
+            };
             let inner = &out[start + open.len()..start + end];
             if inner == label {
                 break;
