@@ -18,8 +18,10 @@
 
 pub mod error;
 pub mod json;
+pub mod kms;
 pub mod query;
 pub mod rest_json;
+pub mod secretsmanager;
 pub mod sts;
 pub mod timestamp;
 mod xml;

@@ -126,54 +126,136 @@ fn char_len(text: &[u8], at: usize) -> usize {
     width.min(text.len().saturating_sub(at)).max(1)
 }
 
-/// Iterative wildcard matching with single-star backtracking: linear in the common cases, O(n·m) at worst.
-pub(crate) fn glob(toks: &[Tok], text: &[u8], case: Case) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    // Position of the last star in the pattern and where in the text it currently stops.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match toks.get(p) {
-            Some(Tok::Star) => {
-                star = Some((p, t));
-                p += 1;
-                continue;
+fn fold(b: u8, case: Case) -> u8 {
+    if case == Case::AsciiInsensitive {
+        b.to_ascii_lowercase()
+    } else {
+        b
+    }
+}
+
+/// Matches star-free `seg` at `at`; returns where the match ends.
+fn match_at(seg: &[Tok], text: &[u8], at: usize, case: Case) -> Option<usize> {
+    let mut j = at;
+    for tok in seg {
+        match tok {
+            Tok::Byte(b) => {
+                if fold(*text.get(j)?, case) != *b {
+                    return None;
+                }
+                j += 1;
             }
-            Some(Tok::One) => {
-                t += char_len(text, t);
-                p += 1;
-                continue;
+            Tok::One => {
+                if j >= text.len() {
+                    return None;
+                }
+                j += char_len(text, j);
             }
-            Some(Tok::Byte(b)) => {
-                let c = text[t];
-                let c = if case == Case::AsciiInsensitive {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                };
-                if *b == c {
-                    p += 1;
-                    t += 1;
-                    continue;
+            Tok::Star => return None,
+        }
+    }
+    Some(j)
+}
+
+/// Matches star-free `seg` so that it ends at `end`; returns where the match starts.
+fn match_back(seg: &[Tok], text: &[u8], end: usize, case: Case) -> Option<usize> {
+    let mut j = end;
+    for tok in seg.iter().rev() {
+        match tok {
+            Tok::Byte(b) => {
+                j = j.checked_sub(1)?;
+                if fold(text[j], case) != *b {
+                    return None;
                 }
             }
-            None => {}
-        }
-        match star {
-            Some((sp, st)) => {
-                let next = st + char_len(text, st);
-                star = Some((sp, next));
-                p = sp + 1;
-                t = next;
+            Tok::One => {
+                j = j.checked_sub(1)?;
+                while j > 0 && (0x80..0xC0).contains(&text[j]) {
+                    j -= 1;
+                }
             }
+            Tok::Star => return None,
+        }
+    }
+    Some(j)
+}
+
+/// Wildcard matching without backtracking: the pattern is `HEAD*MID*…*MID*TAIL` where the pieces have no
+/// star; HEAD is anchored at the start, TAIL at the end, and each MID placed leftmost in between (which is
+/// optimal because each piece has a fixed number of characters). Allocates nothing.
+pub(crate) fn glob(toks: &[Tok], text: &[u8], case: Case) -> bool {
+    let head_len = toks.iter().position(|t| *t == Tok::Star).unwrap_or(toks.len());
+    let head = &toks[..head_len];
+    if head_len == toks.len() {
+        return match_at(head, text, 0, case) == Some(text.len());
+    }
+    let tail_len = toks.iter().rev().position(|t| *t == Tok::Star).unwrap_or(0);
+    let tail = &toks[toks.len() - tail_len..];
+    let Some(mut pos) = match_at(head, text, 0, case) else {
+        return false;
+    };
+    let Some(limit) = match_back(tail, text, text.len(), case) else {
+        return false;
+    };
+    if limit < pos {
+        return false;
+    }
+    let (lo, hi) = (head_len + 1, toks.len() - tail_len);
+    let middle = if hi > lo { &toks[lo..hi - 1] } else { &[][..] };
+    let window = &text[..limit];
+    for seg in middle.split(|t| *t == Tok::Star).filter(|seg| !seg.is_empty()) {
+        let mut found = None;
+        let mut i = pos;
+        while i <= window.len() {
+            if let Some(Tok::Byte(first)) = seg.first() {
+                // Skip ahead to the next occurrence of the first byte.
+                match window[i..].iter().position(|c| fold(*c, case) == *first) {
+                    Some(skip) => i += skip,
+                    None => break,
+                }
+            } else if i < window.len() && (0x80..0xC0).contains(&window[i]) {
+                i += 1;
+                continue;
+            }
+            if let Some(end) = match_at(seg, window, i, case) {
+                found = Some(end);
+                break;
+            }
+            i += 1;
+        }
+        match found {
+            Some(end) => pos = end,
             None => return false,
         }
     }
-    toks[p.min(toks.len())..].iter().all(|tok| *tok == Tok::Star)
+    true
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Obviously-correct exponential reference over characters.
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| reference(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && reference(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && reference(rest, &t[1..]),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_reference(pattern in "[ab*?é:]{0,8}", text in "[abé:]{0,10}") {
+            let p: Vec<char> = pattern.chars().collect();
+            let t: Vec<char> = text.chars().collect();
+            prop_assert_eq!(Pattern::parse(&pattern, Case::Sensitive).matches(&text), reference(&p, &t));
+            prop_assert_eq!(glob(&tokens(&pattern), text.as_bytes(), Case::Sensitive), reference(&p, &t));
+        }
+    }
 
     fn m(pattern: &str, text: &str) -> bool {
         Pattern::parse(pattern, Case::Sensitive).matches(text)
@@ -200,6 +282,19 @@ mod tests {
         assert!(m("??", "éé"));
         assert!(!m("???", "éé"));
         assert!(m("*é", "aé"));
+        assert!(m("a*b?d*", "axbcdbyd"));
+        assert!(m("*a*a*a", "aaa"));
+        assert!(!m("*a*a*a", "aa"));
+        assert!(m("?*?", "ab"));
+        assert!(!m("?*?", "a"));
+        assert!(m("*?é", "xyé"));
+        assert!(!m("*?é", "é"));
+        assert!(m("a*?b", "aéb"));
+        assert!(!m("ab*ba", "aba"));
+        assert!(m(
+            "arn:aws:secretsmanager:*:111122223333:secret:team9/*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:team9/db"
+        ));
     }
 
     #[test]

@@ -33,6 +33,8 @@ struct Constant {
 /// A string from a policy that may contain policy variables.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Template {
+    /// The literal bytes before the first wildcard or variable: a cheap filter before substituting.
+    prefix: Vec<u8>,
     parts: Vec<Part>,
     constant: Option<Constant>,
 }
@@ -63,7 +65,21 @@ impl Template {
         } else {
             None
         };
-        Self { parts, constant }
+        let prefix = match parts.first() {
+            Some(Part::Lit { toks, .. }) => toks
+                .iter()
+                .map_while(|t| match t {
+                    Tok::Byte(b) => Some(*b),
+                    Tok::One | Tok::Star => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            prefix,
+            parts,
+            constant,
+        }
     }
 
     /// The text when the template has no variables.
@@ -108,6 +124,7 @@ impl Template {
     pub(crate) fn matches(&self, text: &str, ctx: &RequestContext) -> bool {
         match &self.constant {
             Some(c) => c.pattern.matches(text),
+            None if !text.as_bytes().starts_with(&self.prefix) => false,
             None => self
                 .resolve_toks(ctx)
                 .is_some_and(|toks| crate::glob::glob(&toks, text.as_bytes(), Case::Sensitive)),

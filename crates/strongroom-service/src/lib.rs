@@ -6,10 +6,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod bootstrap;
 mod caller;
 mod error;
 mod keyring;
+pub mod kms;
+pub mod secrets;
 mod session;
 pub mod sts;
 
@@ -28,6 +31,9 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub auth: auth::Authenticator,
     pub audit: audit::AuditTrail,
+    pub authz: authz::Authorizer,
+    pub kms: Arc<kms::Kms>,
+    pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
 }
 
@@ -49,8 +55,16 @@ impl Services {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let keyring = Arc::new(keyring);
         let (audit, audit_task) = audit::AuditTrail::spawn(Arc::clone(&store), Arc::clone(&keyring));
+        let kms = Arc::new(kms::Kms::new(
+            Arc::clone(&store),
+            Arc::clone(&keyring),
+            Arc::clone(&clock),
+        ));
         let services = Self {
             auth: auth::Authenticator::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
+            authz: authz::Authorizer::new(),
+            secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
+            kms,
             sts: sts::Sts::new(Arc::clone(&keyring), Arc::clone(&clock)),
             store,
             keyring,

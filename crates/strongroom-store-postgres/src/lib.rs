@@ -12,6 +12,8 @@
 //! identifiers use the `"C"` collation so that they sort bytewise.
 
 mod error;
+mod kms;
+mod secrets;
 
 use std::str::FromStr;
 use std::time::Duration;

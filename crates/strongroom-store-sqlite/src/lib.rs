@@ -22,6 +22,8 @@
 //! `i64::MAX`), an access key's owner is a nullable user name (`NULL` for the root user).
 
 mod error;
+mod kms;
+mod secrets;
 
 use std::path::Path;
 use std::str::FromStr;

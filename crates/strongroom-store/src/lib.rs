@@ -5,7 +5,9 @@
 //! The trait exposes no queries or transactions: backends are free to implement each method as they see fit.
 
 mod error;
+pub mod kms;
 mod records;
+pub mod secrets;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -13,9 +15,11 @@ use async_trait::async_trait;
 use strongroom_types::{AccessKeyId, AccountId};
 
 pub use error::StoreError;
+pub use kms::KmsStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
+pub use secrets::SecretStore;
 pub use strongroom_types::Sealed;
 
 /// Accounts and the credentials that act in them.
@@ -69,7 +73,7 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
-pub trait Store: AccountStore + KeyStore + AuditStore {
+pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore {
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

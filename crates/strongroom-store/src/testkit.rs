@@ -19,6 +19,9 @@
 // loudly is its job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod kms;
+pub mod secrets;
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,5 +1,7 @@
 //! Routing an authenticated call to its service's handler: one `match` over the services.
 
+mod kms;
+mod secretsmanager;
 mod sts;
 
 use strongroom_service::{Caller, Services};
@@ -8,6 +10,8 @@ use crate::http::dispatch::{Call, HandlerResult};
 
 pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> HandlerResult {
     match call.spec.name {
+        "kms" => kms::handle(services, caller, call).await,
+        "secretsmanager" => secretsmanager::handle(services, caller, call).await,
         "sts" => sts::handle(services, caller, call).await,
         _ => Err(call.unknown_operation()),
     }

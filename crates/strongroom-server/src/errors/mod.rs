@@ -4,6 +4,11 @@
 //! (STS, IAM) use their own codes and 403 for authentication failures. Internal errors become a generic
 //! message; the detail goes to the log only.
 
+mod kms;
+mod secretsmanager;
+
+pub use kms::kms_error;
+pub use secretsmanager::secrets_error;
 use strongroom_api::WireError;
 use strongroom_service::ServiceError;
 use strongroom_service::auth::AuthError;
