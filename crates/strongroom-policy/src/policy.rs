@@ -83,6 +83,20 @@ impl Statement {
         self.effect
     }
 
+    /// Whether the statement allows something to every principal, anonymous callers included, with no
+    /// condition to narrow it: what Secrets Manager's `BlockPublicPolicy` refuses.
+    pub fn grants_public_access(&self) -> bool {
+        if self.effect != Effect::Allow || !self.conditions.is_empty() {
+            return false;
+        }
+        match &self.principal {
+            Some(PrincipalClause { set, negated: false }) => set.includes_anyone(),
+            // Allow with NotPrincipal grants everyone but the few it names.
+            Some(PrincipalClause { negated: true, .. }) => true,
+            None => false,
+        }
+    }
+
     /// Whether the statement applies to the request and, if so, how its principal element matched
     /// (`Direct` when it has none).
     pub(crate) fn applies(&self, ctx: &RequestContext) -> Option<PrincipalMatch> {
@@ -355,3 +369,27 @@ fn parse_statement(
         conditions,
     })
 }
+
+#[cfg(test)]
+mod public_access_tests {
+    use crate::{Policy, PolicyKind};
+
+    fn public(statement: &str) -> bool {
+        let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
+        let policy = Policy::parse(&doc, PolicyKind::Resource).unwrap();
+        policy.statements().iter().any(|s| s.grants_public_access())
+    }
+
+    #[test]
+    fn finds_unconditioned_grants_to_everyone() {
+        assert!(public(r#"{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#));
+        assert!(public(r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":"*"}"#));
+        assert!(public(r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#));
+        assert!(!public(r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}"#));
+        assert!(!public(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#));
+        assert!(!public(
+            r#"{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}"#
+        ));
+    }
+}
+

@@ -77,6 +77,11 @@ fn aws_entry(text: &str) -> Result<Entry, PolicyError> {
 }
 
 impl PrincipalSet {
+    /// Whether the set names everyone (`"*"` or `{"AWS": "*"}`).
+    pub(crate) fn includes_anyone(&self) -> bool {
+        self.entries.contains(&Entry::Anyone)
+    }
+
     pub(crate) fn parse(json: &Json) -> Result<Self, PolicyError> {
         let mut entries = Vec::new();
         match json {

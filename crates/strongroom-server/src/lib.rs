@@ -11,6 +11,7 @@ pub mod http;
 pub mod metrics;
 pub mod protocol;
 pub mod startup;
+pub mod tasks;
 pub mod telemetry;
 pub mod tls;
 
@@ -107,11 +108,16 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
     let router = http::router(Arc::clone(&state));
     let tls = acceptor.is_some();
     let (stop, stopped) = oneshot::channel::<()>();
+    let (stop_maintenance, maintenance_stopped) = tokio::sync::watch::channel(false);
+    let maintenance =
+        tokio::spawn(tasks::maintenance(Arc::clone(&state), tasks::MAINTENANCE_INTERVAL, maintenance_stopped));
     let task = tokio::spawn(async move {
         http::serve(listener, router, acceptor, async {
             let _ = stopped.await;
         })
         .await;
+        let _ = stop_maintenance.send(true);
+        let _ = maintenance.await;
         // Every request has finished; dropping the last handle lets the audit writer drain and end.
         state.services.audit.flush().await;
         drop(state);

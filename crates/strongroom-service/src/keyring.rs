@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-use strongroom_crypto::{EncryptionContext, KeyMaterial, RootKey};
+use strongroom_crypto::{CryptoError, EncryptionContext, KeyMaterial, RootKey};
 use strongroom_store::{StoreError, SystemKeyRecord};
-use strongroom_types::OffsetDateTime;
+use strongroom_types::{OffsetDateTime, Sealed};
 
 use crate::{ServiceError, Store};
 
@@ -69,6 +69,21 @@ impl Keyring {
         }
     }
 
+    /// Seals one version of a KMS key's material under the root key, bound to the key id and version.
+    pub(crate) fn seal_kms_material(&self, material: &KeyMaterial, key_id: &str, version: u32) -> Sealed {
+        self.root.seal_key(material, &kms_context(key_id, version))
+    }
+
+    /// Opens what [`seal_kms_material`](Self::seal_kms_material) sealed for the same key id and version.
+    pub(crate) fn open_kms_material(
+        &self,
+        sealed: &Sealed,
+        key_id: &str,
+        version: u32,
+    ) -> Result<KeyMaterial, CryptoError> {
+        self.root.open_key(sealed, &kms_context(key_id, version))
+    }
+
     /// A non-secret identifier of the root key, for messages that must tell two keys apart.
     pub fn root_fingerprint(&self) -> String {
         self.root.fingerprint()
@@ -77,6 +92,14 @@ impl Keyring {
 
 fn context(purpose: Purpose) -> EncryptionContext {
     EncryptionContext::from_pairs([("purpose", "system-key"), ("name", purpose.name())])
+}
+
+fn kms_context(key_id: &str, version: u32) -> EncryptionContext {
+    EncryptionContext::from_pairs([
+        ("purpose", "kms-key-material"),
+        ("key-id", key_id),
+        ("version", &version.to_string()),
+    ])
 }
 
 async fn system_key(

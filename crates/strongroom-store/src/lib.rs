@@ -8,6 +8,8 @@ mod error;
 pub mod kms;
 mod records;
 pub mod secrets;
+#[doc(hidden)]
+pub mod secrets_codec;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

@@ -1,6 +1,7 @@
-//! A timing check for the hot path (ignored by default; run with `--release -- --ignored --nocapture`).
+//! Times policy evaluation on the hot path: `cargo run --release -p strongroom-policy --example policy_bench`.
+//! A benchmark, not a test: it prints numbers for BENCHMARKS.md and judges nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test code: failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark: a broken setup should stop it loudly")]
 
 use std::time::Instant;
 
@@ -71,9 +72,7 @@ fn varied_policies() -> Vec<Policy> {
         .collect()
 }
 
-#[test]
-#[ignore = "timing; run in release"]
-fn varied_ten_by_ten_is_a_few_microseconds() {
+fn varied_ten_by_ten() {
     let policies = varied_policies();
     let ctx = RequestContext::new(
         Principal::user("111122223333", "Alice"),
@@ -97,13 +96,8 @@ fn varied_ten_by_ten_is_a_few_microseconds() {
     }
     let each = start.elapsed() / rounds;
     eprintln!("10 policies x 10 statements over varied services: {each:?} per evaluation");
-    if !cfg!(debug_assertions) {
-        assert!(each.as_micros() < 5, "{each:?}");
-    }
 }
 
-#[test]
-#[ignore = "timing; run in release"]
 fn worst_case_ten_by_ten() {
     let policies = policies();
     let ctx = RequestContext::new(
@@ -150,10 +144,9 @@ fn worst_case_ten_by_ten() {
     }
     let allowed = start.elapsed() / rounds;
     eprintln!("10 policies x 10 statements, allow in the last policy: {allowed:?} per evaluation");
-    if !cfg!(debug_assertions) {
-        assert!(
-            each.as_micros() < 40 && allowed.as_micros() < 40,
-            "{each:?} / {allowed:?}"
-        );
-    }
+}
+
+fn main() {
+    varied_ten_by_ten();
+    worst_case_ten_by_ten();
 }

@@ -1,0 +1,35 @@
+//! Background work on a timer: purging secrets whose recovery window has passed, and KMS key maintenance.
+//!
+//! Each step is safe to run on every node at once: a purge is a compare-and-set delete, so when two nodes
+//! race, one wins and the other finds nothing left to do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::http::AppState;
+
+/// How often maintenance runs.
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Runs maintenance every `interval` until `stop` changes.
+pub async fn maintenance(state: Arc<AppState>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => run_once(&state).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One round of maintenance.
+pub async fn run_once(state: &AppState) {
+    match state.services.secrets.purge_due().await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "purged secrets whose recovery window ended"),
+        Err(err) => tracing::warn!(error = %err, "purging secrets failed"),
+    }
+}
