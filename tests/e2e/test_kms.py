@@ -172,17 +172,22 @@ def test_cli_disable_and_enable_key_state(endpoint):
     assert out.stdout.strip() == ""
     described = endpoint.cli(KMS, "describe-key", "--key-id", alias)["KeyMetadata"]
     assert (described["Enabled"], described["KeyState"]) == (False, "Disabled")
-    out = endpoint.aws(KMS, "enable-key", "--key-id", alias)
+    # EnableKey/DisableKey take a key id or key ARN, not an alias (the ARN form: test_boto3_response_fields_match_aws).
+    out = endpoint.aws(KMS, "enable-key", "--key-id", key["KeyId"])
     assert out.returncode == 0, out.stderr
     described = endpoint.cli(KMS, "describe-key", "--key-id", key["KeyId"])["KeyMetadata"]
     assert (described["Enabled"], described["KeyState"]) == (True, "Enabled")
 
 
 def test_boto3_response_fields_match_aws(kms):
-    # moto deviates: KeyMetadata has no KeyUsage, Encrypt/Decrypt/GenerateDataKey have no EncryptionAlgorithm, and
+    # moto deviates: KeyMetadata has no KeyUsage, Encrypt/Decrypt have no EncryptionAlgorithm,
     # Schedule/CancelKeyDeletion answer the bare key id instead of the key ARN (and omit KeyState and
-    # PendingWindowInDays).
+    # PendingWindowInDays), and Enable/DisableKey given a key ARN crash (HTTP 500).
     key = kms.create_key()["KeyMetadata"]
+    kms.disable_key(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+    kms.enable_key(KeyId=key["Arn"])
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
     assert key["KeyUsage"] == "ENCRYPT_DECRYPT"
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyUsage"] == "ENCRYPT_DECRYPT"
     encrypted = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")

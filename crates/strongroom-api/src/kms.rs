@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::secretsmanager::Blob;
 use crate::Timestamp;
+pub use crate::secretsmanager::Blob;
 
 /// The `X-Amz-Target` prefix of KMS.
 pub const TARGET_PREFIX: &str = "TrentService";
@@ -323,7 +323,11 @@ mod tests {
         .unwrap();
         assert_eq!(request.plaintext.as_bytes(), b"hello");
         assert_eq!(
-            request.encryption_context.unwrap().into_iter().collect::<Vec<_>>(),
+            request
+                .encryption_context
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
             [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]
         );
         let missing = parse_body::<EncryptRequest>(br#"{"Plaintext":"aGVsbG8="}"#).unwrap_err();
@@ -353,7 +357,10 @@ mod tests {
             multi_region: false,
             pending_deletion_window_in_days: None,
         };
-        let json = serde_json::to_string(&KeyMetadataResponse { key_metadata: metadata }).unwrap();
+        let json = serde_json::to_string(&KeyMetadataResponse {
+            key_metadata: metadata,
+        })
+        .unwrap();
         assert_eq!(
             json,
             r#"{"KeyMetadata":{"AWSAccountId":"111122223333","KeyId":"k","Arn":"arn","CreationDate":1700000000.5,"Enabled":true,"Description":"","KeyUsage":"ENCRYPT_DECRYPT","KeyState":"Enabled","Origin":"AWS_KMS","KeyManager":"CUSTOMER","CustomerMasterKeySpec":"SYMMETRIC_DEFAULT","KeySpec":"SYMMETRIC_DEFAULT","EncryptionAlgorithms":["SYMMETRIC_DEFAULT"],"MultiRegion":false}}"#

@@ -494,3 +494,185 @@ async fn regions_are_namespaces() {
     assert_eq!(west.get_secret_value().secret_id("same").send().await.unwrap().secret_string(), Some("west"));
     server.stop().await;
 }
+
+/// A raw, signed Secrets Manager request.
+async fn send(server: &TestServer, target: &str, body: &str) -> common::Reply {
+    server.request("secretsmanager").json_target(target, body).send().await
+}
+
+fn kms(server: &TestServer) -> aws_sdk_kms::Client {
+    let credentials =
+        aws_sdk_kms::config::Credentials::new(&server.access_key_id, &server.secret_access_key, None, None, "test");
+    let config = aws_sdk_kms::Config::builder()
+        .endpoint_url(&server.endpoint)
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+        .build();
+    aws_sdk_kms::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn customer_keys_guard_the_secret() {
+    let mut server = TestServer::sqlite().await;
+    let sm = client(&server);
+    let kms = kms(&server);
+    let key = kms.create_key().send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_owned();
+    kms.create_alias().alias_name("alias/app").target_key_id(&key_id).send().await.unwrap();
+
+    for (name, reference) in [("by-id", key_id.clone()), ("by-arn", key_arn.clone()), ("by-alias", "alias/app".to_owned())] {
+        sm.create_secret().name(name).secret_string("guarded").kms_key_id(&reference).send().await.unwrap();
+        let described = sm.describe_secret().secret_id(name).send().await.unwrap();
+        assert_eq!(described.kms_key_id(), Some(reference.as_str()), "DescribeSecret shows the key as given");
+        let versions = sm.list_secret_version_ids().secret_id(name).send().await.unwrap();
+        assert_eq!(versions.versions()[0].kms_key_ids(), [key_arn.clone()]);
+    }
+
+    kms.disable_key().key_id(&key_id).send().await.unwrap();
+    let (code_, status, _) = code!(sm.get_secret_value().secret_id("by-alias").send().await);
+    assert_eq!((code_.as_deref(), status), (Some("DecryptionFailure"), Some(400)));
+    let (code_, _, _) = code!(sm.put_secret_value().secret_id("by-id").secret_string("new").send().await);
+    assert_eq!(code_.as_deref(), Some("EncryptionFailure"));
+    kms.enable_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(sm.get_secret_value().secret_id("by-alias").send().await.unwrap().secret_string(), Some("guarded"));
+
+    // Rotating the key never breaks old versions.
+    kms.rotate_key_on_demand().key_id(&key_id).send().await.unwrap();
+    sm.put_secret_value().secret_id("by-id").secret_string("after rotation").send().await.unwrap();
+    assert_eq!(sm.get_secret_value().secret_id("by-id").send().await.unwrap().secret_string(), Some("after rotation"));
+    let old = sm.get_secret_value().secret_id("by-id").version_stage("AWSPREVIOUS").send().await.unwrap();
+    assert_eq!(old.secret_string(), Some("guarded"));
+
+    // A key scheduled for deletion refuses too.
+    kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
+    let (code_, _, _) = code!(sm.get_secret_value().secret_id("by-arn").send().await);
+    assert_eq!(code_.as_deref(), Some("DecryptionFailure"));
+    kms.cancel_key_deletion().key_id(&key_id).send().await.unwrap();
+    kms.enable_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(sm.get_secret_value().secret_id("by-arn").send().await.unwrap().secret_string(), Some("guarded"));
+
+    // The default key is created on first use and is the AWS-managed alias.
+    let aliases = kms.list_aliases().send().await.unwrap();
+    assert!(aliases.aliases().iter().any(|a| a.alias_name() == Some("alias/aws/secretsmanager")));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn changing_the_key_re_encrypts_the_labelled_versions() {
+    let mut server = TestServer::sqlite().await;
+    let sm = client(&server);
+    let kms = kms(&server);
+    let key_id = kms.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    sm.create_secret().name("moving").secret_string("one").send().await.unwrap();
+    sm.put_secret_value().secret_id("moving").secret_string("two").send().await.unwrap();
+    sm.update_secret().secret_id("moving").kms_key_id(&key_id).send().await.unwrap();
+    // Both labelled versions now depend on the new key.
+    kms.disable_key().key_id(&key_id).send().await.unwrap();
+    let (code_, _, _) = code!(sm.get_secret_value().secret_id("moving").send().await);
+    assert_eq!(code_.as_deref(), Some("DecryptionFailure"));
+    let (code_, _, _) = code!(sm.get_secret_value().secret_id("moving").version_stage("AWSPREVIOUS").send().await);
+    assert_eq!(code_.as_deref(), Some("DecryptionFailure"));
+    kms.enable_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(sm.get_secret_value().secret_id("moving").send().await.unwrap().secret_string(), Some("two"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn raw_requests_get_the_aws_answers() {
+    let mut server = TestServer::sqlite().await;
+
+    let reply = send(&server, "secretsmanager.CreateSecret", r#"{"Name":"raw","SecretString":"v"}"#).await;
+    assert_eq!(reply.status, 400);
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["__type"], "InvalidRequestException");
+    assert_eq!(body["Message"], "You must provide a ClientRequestToken value. We recommend a UUID-type value.");
+
+    let reply = send(&server, "secretsmanager.CreateSecret", r#"{"Name": "raw", "#).await;
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!((reply.status, body["__type"].as_str()), (400, Some("SerializationException")));
+
+    let reply = send(&server, 
+        "secretsmanager.CreateSecret",
+        r#"{"Name":"raw","SecretString":"v","ClientRequestToken":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee","Unknown":1}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "unknown members are ignored: {}", reply.body);
+
+    let big = "x".repeat(65_537);
+    let reply = send(&server, 
+        "secretsmanager.PutSecretValue",
+        &format!(r#"{{"SecretId":"raw","SecretString":"{big}","ClientRequestToken":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeef"}}"#),
+    )
+    .await;
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!((reply.status, body["__type"].as_str()), (400, Some("ValidationException")));
+    assert!(!reply.body.contains("xxxxxxxx"), "a secret value is never echoed");
+    let reply = send(&server, "secretsmanager.GetSecretValue", r#"{"SecretId":"raw"}"#).await;
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["SecretString"], "v", "the failed put changed nothing");
+
+    let reply = send(&server, "secretsmanager.GetSecretValue", "{}").await;
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["__type"], "ValidationException");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn wire_snapshots() {
+    let mut server = TestServer::sqlite().await;
+    let created = send(&server, 
+        "secretsmanager.CreateSecret",
+        r#"{"Name":"snap","SecretString":"{\"a\":1}","Description":"d","Tags":[{"Key":"k","Value":"v"}],"ClientRequestToken":"00000000-0000-0000-0000-000000000001"}"#,
+    )
+    .await;
+    let arn = serde_json::from_str::<serde_json::Value>(&created.body).unwrap()["ARN"].as_str().unwrap().to_owned();
+    let redact = |text: &str| {
+        let suffix = &arn[arn.len() - 6..];
+        let mut value: serde_json::Value = serde_json::from_str(&text.replace(suffix, "XXXXXX")).unwrap();
+        for field in ["CreatedDate", "LastChangedDate", "LastAccessedDate", "DeletionDate", "DeletedDate"] {
+            if value.get(field).is_some() {
+                value[field] = "[time]".into();
+            }
+        }
+        serde_json::to_string_pretty(&value).unwrap()
+    };
+    insta::assert_snapshot!("sm_create_secret", redact(&created.body));
+    let got = send(&server, "secretsmanager.GetSecretValue", r#"{"SecretId":"snap"}"#).await;
+    insta::assert_snapshot!("sm_get_secret_value", redact(&got.body));
+    let described = send(&server, "secretsmanager.DescribeSecret", r#"{"SecretId":"snap"}"#).await;
+    insta::assert_snapshot!("sm_describe_secret", redact(&described.body));
+    let missing = send(&server, "secretsmanager.GetSecretValue", r#"{"SecretId":"nope"}"#).await;
+    insta::assert_snapshot!("sm_not_found", missing.body);
+    let deleted = send(&server, "secretsmanager.DeleteSecret", r#"{"SecretId":"snap","RecoveryWindowInDays":7}"#).await;
+    insta::assert_snapshot!("sm_delete_secret", redact(&deleted.body));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_flows_on_postgres() {
+    let url = std::env::var("STRONGROOM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("sm_{}_{}", std::process::id(), strongroom_crypto::random::alnum_suffix(8).to_lowercase());
+    let store = match strongroom_store_postgres::PostgresStore::connect_in_schema(&url, &schema).await {
+        Ok(store) => store,
+        Err(err) => {
+            assert!(std::env::var("STRONGROOM_REQUIRE_PG").is_err(), "PostgreSQL is required: {err}");
+            eprintln!("skipped: PostgreSQL not reachable at {url}: {err}");
+            return;
+        }
+    };
+    let mut server = TestServer::on_store(std::sync::Arc::new(store)).await;
+    let sm = client(&server);
+    sm.create_secret().name("pg").secret_string("one").send().await.unwrap();
+    sm.put_secret_value().secret_id("pg").secret_string("two").send().await.unwrap();
+    assert_eq!(sm.get_secret_value().secret_id("pg").send().await.unwrap().secret_string(), Some("two"));
+    let previous = sm.get_secret_value().secret_id("pg").version_stage("AWSPREVIOUS").send().await.unwrap();
+    assert_eq!(previous.secret_string(), Some("one"));
+    assert_eq!(sm.list_secrets().send().await.unwrap().secret_list().len(), 1);
+    sm.delete_secret().secret_id("pg").force_delete_without_recovery(true).send().await.unwrap();
+    assert!(sm.list_secrets().include_planned_deletion(true).send().await.unwrap().secret_list().is_empty());
+    server.stop().await;
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let _ = sqlx::query(&format!(r#"DROP SCHEMA "{schema}" CASCADE"#)).execute(&pool).await;
+}

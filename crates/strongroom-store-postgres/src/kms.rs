@@ -83,7 +83,8 @@ fn version_from_row(row: &PgRow) -> Result<KmsKeyVersionRecord, StoreError> {
     let version: i32 = get(row, "version")?;
     Ok(KmsKeyVersionRecord {
         key_id: get(row, "key_id")?,
-        version: u32::try_from(version).map_err(|_| corrupt("kms_key_versions", "version", "out of range"))?,
+        version: u32::try_from(version)
+            .map_err(|_| corrupt("kms_key_versions", "version", "out of range"))?,
         sealed_material: Sealed::from_bytes(get(row, "sealed_material")?),
         created_at: get(row, "created_at")?,
     })

@@ -404,7 +404,8 @@ impl SecretStore for PostgresStore {
         if page.limit == 0 {
             return Ok(Vec::new());
         }
-        let mut query = QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM secrets WHERE account_id = "));
+        let mut query =
+            QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM secrets WHERE account_id = "));
         query.push_bind(account.as_str());
         query.push(" AND region = ");
         query.push_bind(region.as_str());
@@ -423,10 +424,7 @@ impl SecretStore for PostgresStore {
         }
         let (after, order) = match page.order {
             SecretOrder::CreatedAsc => ("(created_at, arn) > (", " ORDER BY created_at ASC, arn ASC"),
-            SecretOrder::CreatedDesc => (
-                "(created_at, arn) < (",
-                " ORDER BY created_at DESC, arn DESC",
-            ),
+            SecretOrder::CreatedDesc => ("(created_at, arn) < (", " ORDER BY created_at DESC, arn DESC"),
             SecretOrder::NameAsc => ("name > ", " ORDER BY name ASC"),
             SecretOrder::NameDesc => ("name < ", " ORDER BY name DESC"),
         };
@@ -449,11 +447,7 @@ impl SecretStore for PostgresStore {
         query.push(" LIMIT ");
         query.push_bind(i64::from(page.limit));
 
-        let rows = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+        let rows = query.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
         rows.iter().map(secret_from_row).collect()
     }
 

@@ -42,6 +42,69 @@ async fn file_store() -> Option<FileFixture> {
 
 strongroom_store::secrets_conformance_suite!(fixture = file_store());
 
+/// More secrets match the prefix than the cap below which a listing in creation-time order sorts the
+/// matches, so it walks the creation-time index instead: the pages must be the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefix_listing_in_creation_order_with_many_matches() {
+    let fixture = file_store().await.expect("store");
+    let store = &fixture.store;
+    let records: Vec<_> = (0..6_000u32)
+        .map(|i| {
+            let prefix = if i % 13 == 0 { "other" } else { "match" };
+            let name = format!("{prefix}/{:05}", (i * 7) % 6_000);
+            secret(
+                1,
+                REGION,
+                &name,
+                &format!("{:06}", (i * 11) % 6_000),
+                i64::from(i / 4),
+            )
+        })
+        .collect();
+    let writes: Vec<SecretWrite> = records
+        .iter()
+        .map(|r| SecretWrite::Create {
+            secret: r.clone(),
+            values: Vec::new(),
+        })
+        .collect();
+    store.write_secrets(&writes).await.expect("write");
+    let account = account_id(1);
+    let region = region(REGION);
+    for (prefix, order) in [
+        ("match/", SecretOrder::CreatedAsc),
+        ("match/", SecretOrder::CreatedDesc),
+        ("other/", SecretOrder::CreatedDesc),
+    ] {
+        let mut expected: Vec<_> = records.iter().filter(|r| r.name.starts_with(prefix)).collect();
+        expected.sort_by(|a, b| (a.created_at, &a.arn).cmp(&(b.created_at, &b.arn)));
+        if order == SecretOrder::CreatedDesc {
+            expected.reverse();
+        }
+        let expected: Vec<&str> = expected.iter().map(|r| r.arn.as_str()).collect();
+        let mut page = SecretPage {
+            order,
+            after: None,
+            limit: 1_000,
+            include_deleted: false,
+            name_prefix: Some(prefix.to_owned()),
+        };
+        let mut seen = Vec::new();
+        loop {
+            let got = store.list_secrets(&account, &region, &page).await.expect("list");
+            let Some(last) = got.last() else { break };
+            page.after = Some(strongroom_store::secrets::SecretCursor {
+                created_at: last.created_at,
+                name: last.name.clone(),
+                arn: last.arn.clone(),
+            });
+            seen.extend(got.iter().map(|r| r.arn.clone()));
+        }
+        assert_eq!(seen, expected, "{prefix} {order:?}");
+    }
+    fixture.store.close().await;
+}
+
 mod in_memory {
     use strongroom_store_sqlite::SqliteStore;
 
@@ -131,37 +194,28 @@ async fn scale_one_million_secrets() {
             );
         }
     }
-    let prefix = SecretPage {
-        order: SecretOrder::NameAsc,
-        after: None,
-        limit: 100,
-        include_deleted: false,
-        name_prefix: Some("app/09".to_owned()),
-    };
-    let t = Instant::now();
-    let got = store
-        .list_secrets(&account, &region, &prefix)
-        .await
-        .expect("list");
-    eprintln!(
-        "list_secrets NameAsc prefix app/09: {:?} ({} rows)",
-        t.elapsed(),
-        got.len()
-    );
-    let prefix = SecretPage {
-        order: SecretOrder::CreatedDesc,
-        ..prefix
-    };
-    let t = Instant::now();
-    let got = store
-        .list_secrets(&account, &region, &prefix)
-        .await
-        .expect("list");
-    eprintln!(
-        "list_secrets CreatedDesc prefix app/09: {:?} ({} rows)",
-        t.elapsed(),
-        got.len()
-    );
+    for prefix in ["app/", "app/09", "app/0999", "app/0999999", "zzz"] {
+        for order in [
+            SecretOrder::CreatedDesc,
+            SecretOrder::CreatedAsc,
+            SecretOrder::NameAsc,
+        ] {
+            let page = SecretPage {
+                order,
+                after: None,
+                limit: 100,
+                include_deleted: false,
+                name_prefix: Some(prefix.to_owned()),
+            };
+            let t = Instant::now();
+            let got = store.list_secrets(&account, &region, &page).await.expect("list");
+            eprintln!(
+                "list_secrets {order:?} prefix {prefix:?}: {:?} ({} rows)",
+                t.elapsed(),
+                got.len()
+            );
+        }
+    }
 
     let arns: Vec<String> = (0..1000u64)
         .map(|i| {

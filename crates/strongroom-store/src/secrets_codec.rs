@@ -75,7 +75,10 @@ pub fn encode(record: &SecretRecord) -> Result<EncodedNested, CodecError> {
                         r.automatically_after_days.map_or(Value::Null, Value::from),
                     ),
                     ("duration", opt_str_value(r.duration.as_deref())),
-                    ("schedule_expression", opt_str_value(r.schedule_expression.as_deref())),
+                    (
+                        "schedule_expression",
+                        opt_str_value(r.schedule_expression.as_deref()),
+                    ),
                     ("last_rotated_at", opt_ms_value("rotation", r.last_rotated_at)?),
                     ("next_rotation_at", opt_ms_value("rotation", r.next_rotation_at)?),
                 ])
@@ -306,7 +309,10 @@ fn take_opt_i64(
 ) -> Result<Option<i64>, CodecError> {
     match obj.remove(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_i64().map(Some).ok_or_else(|| missing(field, key, "an integer")),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| missing(field, key, "an integer")),
     }
 }
 
@@ -353,7 +359,10 @@ fn opt_str_value(s: Option<&str>) -> Value {
 }
 
 fn opt_ms_value(field: &'static str, at: Option<OffsetDateTime>) -> Result<Value, CodecError> {
-    Ok(at.map(|at| to_ms(field, at)).transpose()?.map_or(Value::Null, Value::from))
+    Ok(at
+        .map(|at| to_ms(field, at))
+        .transpose()?
+        .map_or(Value::Null, Value::from))
 }
 
 fn str_array(items: &[String]) -> Value {
@@ -474,14 +483,31 @@ mod tests {
 
     #[test]
     fn malformed_json_names_the_field() {
-        assert_eq!(decode(Some("{"), None, "[]", "[]", "{}").unwrap_err().field, "tags");
-        assert_eq!(decode(None, Some("[]"), "[]", "[]", "{}").unwrap_err().field, "rotation");
-        assert_eq!(decode(None, None, "[{}]", "[]", "{}").unwrap_err().field, "replicas");
-        assert_eq!(decode(None, None, "[]", r#"[{"id":1}]"#, "{}").unwrap_err().field, "versions");
-        assert_eq!(decode(None, None, "[]", "[]", "[]").unwrap_err().field, "version_access");
+        assert_eq!(
+            decode(Some("{"), None, "[]", "[]", "{}").unwrap_err().field,
+            "tags"
+        );
+        assert_eq!(
+            decode(None, Some("[]"), "[]", "[]", "{}").unwrap_err().field,
+            "rotation"
+        );
+        assert_eq!(
+            decode(None, None, "[{}]", "[]", "{}").unwrap_err().field,
+            "replicas"
+        );
+        assert_eq!(
+            decode(None, None, "[]", r#"[{"id":1}]"#, "{}").unwrap_err().field,
+            "versions"
+        );
+        assert_eq!(
+            decode(None, None, "[]", "[]", "[]").unwrap_err().field,
+            "version_access"
+        );
         let versions = r#"[{"id":"a","stages":[],"created_at":1,"has_value":true,"kms_key_ids":[]}]"#;
         assert_eq!(
-            decode(None, None, "[]", versions, r#"{"a":"x"}"#).unwrap_err().field,
+            decode(None, None, "[]", versions, r#"{"a":"x"}"#)
+                .unwrap_err()
+                .field,
             "version_access"
         );
     }
@@ -494,9 +520,16 @@ mod tests {
         assert_eq!(prefix_upper_bound("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
         assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
         assert_eq!(prefix_upper_bound("\u{10FFFF}\u{10FFFF}"), None);
-        for (prefix, name) in [("ab", "ab"), ("ab", "abz"), ("a\u{10FFFF}", "a\u{10FFFF}\u{10FFFF}x")] {
+        for (prefix, name) in [
+            ("ab", "ab"),
+            ("ab", "abz"),
+            ("a\u{10FFFF}", "a\u{10FFFF}\u{10FFFF}x"),
+        ] {
             let bound = prefix_upper_bound(prefix).unwrap();
-            assert!(name >= prefix && name < bound.as_str(), "{name:?} under {prefix:?}");
+            assert!(
+                name >= prefix && name < bound.as_str(),
+                "{name:?} under {prefix:?}"
+            );
         }
         for (prefix, name) in [("ab", "ac"), ("ab", "b"), ("ab", "ac\u{0}")] {
             let bound = prefix_upper_bound(prefix).unwrap();

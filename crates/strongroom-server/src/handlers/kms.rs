@@ -2,12 +2,13 @@
 
 use strongroom_api::json;
 use strongroom_api::kms::{
-    AliasListEntry, AliasRequest, Blob, CreateKeyRequest, DecryptRequest, DeleteAliasRequest, DecryptResponse,
-    Empty, EnableKeyRotationRequest, EncryptRequest, EncryptResponse, GenerateDataKeyRequest,
-    GenerateDataKeyResponse, GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse, KeyListEntry,
-    KeyMetadata, KeyMetadataResponse, ListAliasesRequest, ListAliasesResponse, ListKeysRequest,
-    ListKeysResponse, ListResourceTagsRequest, ListResourceTagsResponse, ReEncryptRequest, ReEncryptResponse,
-    ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, TagResourceRequest, UntagResourceRequest,
+    AliasListEntry, AliasRequest, Blob, CreateKeyRequest, DecryptRequest, DecryptResponse,
+    DeleteAliasRequest, Empty, EnableKeyRotationRequest, EncryptRequest, EncryptResponse,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GetKeyRotationStatusResponse, KeyIdRequest,
+    KeyIdResponse, KeyListEntry, KeyMetadata, KeyMetadataResponse, ListAliasesRequest, ListAliasesResponse,
+    ListKeysRequest, ListKeysResponse, ListResourceTagsRequest, ListResourceTagsResponse, ReEncryptRequest,
+    ReEncryptResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, TagResourceRequest,
+    UntagResourceRequest,
 };
 use strongroom_api::{Timestamp, WireError, WireResponse};
 use strongroom_crypto::EncryptionContext;
@@ -198,10 +199,12 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .await
                 .map_err(fail)?;
             let (Some(deletion_date), Some(window)) = (key.deletion_date, key.pending_window_days) else {
-                return Err(fail(KmsError::Service(strongroom_service::ServiceError::Internal {
-                    context: "a key scheduled for deletion has no deletion date",
-                    source: None,
-                })));
+                return Err(fail(KmsError::Service(
+                    strongroom_service::ServiceError::Internal {
+                        context: "a key scheduled for deletion has no deletion date",
+                        source: None,
+                    },
+                )));
             };
             let response = json::render(&ScheduleKeyDeletionResponse {
                 key_id: key.arn.clone(),

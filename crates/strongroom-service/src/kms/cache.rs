@@ -50,7 +50,9 @@ impl std::fmt::Debug for Cache {
 impl Cache {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         // The map is consistent after every statement, so a panic elsewhere leaves nothing half done.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn hot(

@@ -279,7 +279,10 @@ fn customer_managed(key: &KeyRecord) -> Result<(), KmsError> {
     match key.key_manager {
         KeyManager::Customer => Ok(()),
         KeyManager::Aws => Err(KmsError::Unsupported {
-            message: format!("{} is an AWS managed key; this operation is not allowed on it.", key.arn),
+            message: format!(
+                "{} is an AWS managed key; this operation is not allowed on it.",
+                key.arn
+            ),
         }),
     }
 }
@@ -391,7 +394,8 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
     }
     if name.starts_with("alias/aws/") {
         return Err(KmsError::ReservedAlias {
-            message: "Cannot create, update or delete aliases with the reserved prefix 'alias/aws/'".to_owned(),
+            message: "Cannot create, update or delete aliases with the reserved prefix 'alias/aws/'"
+                .to_owned(),
         });
     }
     Ok(())
@@ -632,7 +636,8 @@ impl Kms {
     /// Caches a key's state and freshly made material.
     fn remember(&self, key: &KeyRecord, version: u32, material: KeyMaterial) {
         self.cache.refresh(key, self.clock.now());
-        self.cache.insert_material(&key.key_id, version, Arc::new(material));
+        self.cache
+            .insert_material(&key.key_id, version, Arc::new(material));
     }
 
     /// The opened material of one version of `key` (whose state was just refreshed in the cache).
@@ -793,7 +798,9 @@ impl Kms {
         }
         if let Some(origin) = input.origin.as_deref().filter(|o| *o != "AWS_KMS") {
             return Err(KmsError::Unsupported {
-                message: format!("Strongroom supports only keys with origin AWS_KMS; {origin} is not supported."),
+                message: format!(
+                    "Strongroom supports only keys with origin AWS_KMS; {origin} is not supported."
+                ),
             });
         }
         if input.custom_key_store_id.is_some() || input.xks_key_id.is_some() {
@@ -878,7 +885,12 @@ impl Kms {
         })
     }
 
-    pub async fn enable_key(&self, authz: &Authorizer, caller: &Caller, key_ref: &str) -> Result<KeyRecord, KmsError> {
+    pub async fn enable_key(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key_ref: &str,
+    ) -> Result<KeyRecord, KmsError> {
         self.change_key(authz, caller, "kms:EnableKey", key_ref, |_, key, _| {
             not_pending_deletion(key)?;
             if key.state == KeyState::Enabled {
@@ -890,7 +902,12 @@ impl Kms {
         .await
     }
 
-    pub async fn disable_key(&self, authz: &Authorizer, caller: &Caller, key_ref: &str) -> Result<KeyRecord, KmsError> {
+    pub async fn disable_key(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key_ref: &str,
+    ) -> Result<KeyRecord, KmsError> {
         self.change_key(authz, caller, "kms:DisableKey", key_ref, |_, key, _| {
             customer_managed(key)?;
             not_pending_deletion(key)?;
@@ -912,15 +929,26 @@ impl Kms {
         window_days: Option<i64>,
     ) -> Result<KeyRecord, KmsError> {
         let days = window_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
-        range(days, "pendingWindowInDays", MIN_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS)?;
-        self.change_key(authz, caller, "kms:ScheduleKeyDeletion", key_ref, |_, key, now| {
-            customer_managed(key)?;
-            not_pending_deletion(key)?;
-            key.state = KeyState::PendingDeletion;
-            key.deletion_date = Some(now + Duration::days(days));
-            key.pending_window_days = Some(days as u32);
-            Ok(Change::Changed)
-        })
+        range(
+            days,
+            "pendingWindowInDays",
+            MIN_PENDING_WINDOW_DAYS,
+            MAX_PENDING_WINDOW_DAYS,
+        )?;
+        self.change_key(
+            authz,
+            caller,
+            "kms:ScheduleKeyDeletion",
+            key_ref,
+            |_, key, now| {
+                customer_managed(key)?;
+                not_pending_deletion(key)?;
+                key.state = KeyState::PendingDeletion;
+                key.deletion_date = Some(now + Duration::days(days));
+                key.pending_window_days = Some(days as u32);
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -1016,11 +1044,17 @@ impl Kms {
         caller: &Caller,
         key_ref: &str,
     ) -> Result<KeyRecord, KmsError> {
-        self.change_key(authz, caller, "kms:RotateKeyOnDemand", key_ref, |kms, key, now| {
-            customer_managed(key)?;
-            usable(key)?;
-            kms.rotate(key, now)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:RotateKeyOnDemand",
+            key_ref,
+            |kms, key, now| {
+                customer_managed(key)?;
+                usable(key)?;
+                kms.rotate(key, now)
+            },
+        )
         .await
     }
 
@@ -1106,7 +1140,12 @@ impl Kms {
         let (account, region) = (caller.account(), caller.region());
         check_alias_name(name)?;
         let key = self.resolve(account, region, target, Refs::KeysOnly).await?;
-        Self::authorize(authz, caller, "kms:CreateAlias", &alias_arn(account, region, name))?;
+        Self::authorize(
+            authz,
+            caller,
+            "kms:CreateAlias",
+            &alias_arn(account, region, name),
+        )?;
         Self::authorize(authz, caller, "kms:CreateAlias", &key.arn)?;
         not_pending_deletion(&key)?;
         let now = now_millis(self.clock.as_ref());
@@ -1147,7 +1186,12 @@ impl Kms {
             .map_err(KmsError::store("reading a KMS alias"))?
             .ok_or_else(|| not_found_alias(account, region, name))?;
         let key = self.resolve(account, region, target, Refs::KeysOnly).await?;
-        Self::authorize(authz, caller, "kms:UpdateAlias", &alias_arn(account, region, name))?;
+        Self::authorize(
+            authz,
+            caller,
+            "kms:UpdateAlias",
+            &alias_arn(account, region, name),
+        )?;
         Self::authorize(authz, caller, "kms:UpdateAlias", &key.arn)?;
         not_pending_deletion(&key)?;
         let now = now_millis(self.clock.as_ref());
@@ -1167,7 +1211,12 @@ impl Kms {
     }
 
     /// Deletes an alias; returns its ARN.
-    pub async fn delete_alias(&self, authz: &Authorizer, caller: &Caller, name: &str) -> Result<String, KmsError> {
+    pub async fn delete_alias(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<String, KmsError> {
         let (account, region) = (caller.account(), caller.region());
         check_alias_name(name)?;
         let arn = alias_arn(account, region, name);
@@ -1299,6 +1348,7 @@ impl Kms {
         Ok((key, plaintext))
     }
 
+    #[allow(clippy::too_many_arguments, reason = "mirrors the request's members")]
     pub async fn encrypt(
         &self,
         authz: &Authorizer,
@@ -1326,6 +1376,7 @@ impl Kms {
         })
     }
 
+    #[allow(clippy::too_many_arguments, reason = "mirrors the request's members")]
     pub async fn decrypt(
         &self,
         authz: &Authorizer,
@@ -1416,7 +1467,10 @@ impl Kms {
     }
 
     /// GenerateDataKey (`with_plaintext`) and GenerateDataKeyWithoutPlaintext.
-    #[allow(clippy::too_many_arguments, reason = "mirrors GenerateDataKey's request members")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "mirrors GenerateDataKey's request members"
+    )]
     pub async fn generate_data_key_for_client(
         &self,
         authz: &Authorizer,
@@ -1610,9 +1664,7 @@ impl Kms {
                             if !due {
                                 return Ok(Change::Unchanged);
                             }
-                            let days = k
-                                .rotation_period_days
-                                .map_or(DEFAULT_ROTATION_DAYS, i64::from);
+                            let days = k.rotation_period_days.map_or(DEFAULT_ROTATION_DAYS, i64::from);
                             k.next_rotation_at = Some(now + Duration::days(days));
                             kms.rotate(k, now)
                         })

@@ -83,7 +83,12 @@ impl Env {
         self.caller.region().clone()
     }
 
-    async fn encrypt(&self, key_ref: &str, plaintext: &[u8], ctx: &EncryptionContext) -> Result<Encrypted, KmsError> {
+    async fn encrypt(
+        &self,
+        key_ref: &str,
+        plaintext: &[u8],
+        ctx: &EncryptionContext,
+    ) -> Result<Encrypted, KmsError> {
         self.kms
             .encrypt(&self.authz, &self.caller, key_ref, plaintext, ctx, None, false)
             .await
@@ -129,7 +134,10 @@ fn assert_kind<T: std::fmt::Debug>(result: Result<T, KmsError>, expected: &str) 
 async fn every_reference_form_names_the_key() {
     let env = env().await;
     let key = env.key().await;
-    assert_eq!(key.arn, format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{}", key.key_id));
+    assert_eq!(
+        key.arn,
+        format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/{}", key.key_id)
+    );
     env.kms
         .create_alias(&env.authz, &env.caller, "alias/app", &key.key_id)
         .await
@@ -142,7 +150,10 @@ async fn every_reference_form_names_the_key() {
             .await
             .unwrap();
         assert_eq!(found.key_id, key.key_id, "{reference}");
-        let sealed = env.encrypt(reference, b"x", &EncryptionContext::new()).await.unwrap();
+        let sealed = env
+            .encrypt(reference, b"x", &EncryptionContext::new())
+            .await
+            .unwrap();
         assert_eq!(sealed.key_arn, key.arn);
     }
     // Key-only operations refuse aliases.
@@ -344,7 +355,15 @@ async fn contexts_and_tampering() {
     let other = env.key().await;
     assert_kind(
         env.kms
-            .decrypt(&env.authz, &env.caller, &sealed.blob, &context, Some(&other.key_id), None, false)
+            .decrypt(
+                &env.authz,
+                &env.caller,
+                &sealed.blob,
+                &context,
+                Some(&other.key_id),
+                None,
+                false,
+            )
             .await,
         "IncorrectKey",
     );
@@ -377,7 +396,10 @@ async fn re_encrypt_and_data_keys() {
         )
         .await
         .unwrap();
-    assert_eq!((moved.source_key_arn.as_str(), moved.key_arn.as_str()), (a.arn.as_str(), b.arn.as_str()));
+    assert_eq!(
+        (moved.source_key_arn.as_str(), moved.key_arn.as_str()),
+        (a.arn.as_str(), b.arn.as_str())
+    );
     let opened = env.decrypt(&moved.blob, &to).await.unwrap();
     assert_eq!(opened.key_arn, b.arn);
     assert_eq!(opened.plaintext.expose_secret(), b"moving");
@@ -394,7 +416,15 @@ async fn re_encrypt_and_data_keys() {
         };
         let generated = env
             .kms
-            .generate_data_key_for_client(&env.authz, &env.caller, "alias/aws/secretsmanager", &size, &to, true, false)
+            .generate_data_key_for_client(
+                &env.authz,
+                &env.caller,
+                "alias/aws/secretsmanager",
+                &size,
+                &to,
+                true,
+                false,
+            )
             .await
             .unwrap();
         let plaintext = generated.plaintext.unwrap();
@@ -407,7 +437,10 @@ async fn re_encrypt_and_data_keys() {
             .await
             .unwrap();
         assert!(without.plaintext.is_none());
-        assert_eq!(env.decrypt(&without.blob, &to).await.unwrap().plaintext.len(), len);
+        assert_eq!(
+            env.decrypt(&without.blob, &to).await.unwrap().plaintext.len(),
+            len
+        );
     }
     for (spec, bytes) in [
         (None, None),
@@ -435,7 +468,15 @@ async fn re_encrypt_and_data_keys() {
     );
     assert_kind(
         env.kms
-            .encrypt(&env.authz, &env.caller, &a.key_id, b"x", &to, Some("RSAES_OAEP_SHA_1"), false)
+            .encrypt(
+                &env.authz,
+                &env.caller,
+                &a.key_id,
+                b"x",
+                &to,
+                Some("RSAES_OAEP_SHA_1"),
+                false,
+            )
             .await,
         "InvalidKeyUsage",
     );
@@ -501,9 +542,15 @@ async fn rotation_on_demand_and_on_schedule() {
     assert!(status.enabled);
     assert_eq!(status.period_days, Some(90));
     let due_at = status.next_rotation_at.unwrap();
-    assert_eq!(due_at, crate::truncate_to_millis(env.clock.now()) + Duration::days(90));
+    assert_eq!(
+        due_at,
+        crate::truncate_to_millis(env.clock.now()) + Duration::days(90)
+    );
 
-    assert_eq!(env.kms.rotate_due(due_at - Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(
+        env.kms.rotate_due(due_at - Duration::seconds(1)).await.unwrap(),
+        0
+    );
     assert_eq!(env.kms.rotate_due(due_at).await.unwrap(), 1);
     let after = env
         .kms
@@ -521,10 +568,7 @@ async fn rotation_on_demand_and_on_schedule() {
         .await
         .unwrap();
     assert_eq!(
-        env.kms
-            .rotate_due(due_at + Duration::days(1000))
-            .await
-            .unwrap(),
+        env.kms.rotate_due(due_at + Duration::days(1000)).await.unwrap(),
         0
     );
     assert_kind(
@@ -548,10 +592,7 @@ async fn rotation_on_demand_and_on_schedule() {
         .await
         .unwrap();
     assert_eq!(
-        env.kms
-            .rotate_due(due_at + Duration::days(1000))
-            .await
-            .unwrap(),
+        env.kms.rotate_due(due_at + Duration::days(1000)).await.unwrap(),
         0
     );
 }
@@ -582,7 +623,9 @@ async fn purge_removes_due_keys_only() {
     assert_eq!(env.kms.purge_due(now + Duration::days(6)).await.unwrap(), 0);
     assert_eq!(env.kms.purge_due(now + Duration::days(8)).await.unwrap(), 1);
     assert_kind(
-        env.kms.describe_key(&env.authz, &env.caller, &doomed.key_id).await,
+        env.kms
+            .describe_key(&env.authz, &env.caller, &doomed.key_id)
+            .await,
         "NotFound",
     );
     assert_kind(env.decrypt(&sealed.blob, &none).await, "NotFound");
@@ -672,7 +715,13 @@ async fn aliases_lifecycle_and_listing() {
     assert_eq!(names(&first), ["alias/alpha", "alias/aws/secretsmanager"]);
     let second = env
         .kms
-        .list_aliases(&env.authz, &env.caller, None, Some(2), first.next_marker.as_deref())
+        .list_aliases(
+            &env.authz,
+            &env.caller,
+            None,
+            Some(2),
+            first.next_marker.as_deref(),
+        )
         .await
         .unwrap();
     assert_eq!(names(&second), ["alias/beta", "alias/zeta"]);
@@ -695,9 +744,7 @@ async fn aliases_lifecycle_and_listing() {
         .await
         .unwrap();
     assert_kind(
-        env.kms
-            .delete_alias(&env.authz, &env.caller, "alias/beta")
-            .await,
+        env.kms.delete_alias(&env.authz, &env.caller, "alias/beta").await,
         "NotFound",
     );
     assert_kind(
@@ -730,7 +777,10 @@ async fn create_key_validation_and_tags() {
         },
     ];
     for input in unsupported {
-        assert_kind(env.kms.create_key(&env.authz, &env.caller, input).await, "Unsupported");
+        assert_kind(
+            env.kms.create_key(&env.authz, &env.caller, input).await,
+            "Unsupported",
+        );
     }
     let invalid = [
         CreateKeyInput {
@@ -752,7 +802,10 @@ async fn create_key_validation_and_tags() {
         },
     ];
     for input in invalid {
-        assert_kind(env.kms.create_key(&env.authz, &env.caller, input).await, "Validation");
+        assert_kind(
+            env.kms.create_key(&env.authz, &env.caller, input).await,
+            "Validation",
+        );
     }
     assert_kind(
         env.kms
@@ -795,7 +848,12 @@ async fn create_key_validation_and_tags() {
     assert_eq!(key.policy.as_deref(), Some("{}"));
     assert_eq!(key.key_manager, KeyManager::Customer);
     env.kms
-        .tag_resource(&env.authz, &env.caller, &key.key_id, vec![tag("b", "3"), tag("c", "4")])
+        .tag_resource(
+            &env.authz,
+            &env.caller,
+            &key.key_id,
+            vec![tag("b", "3"), tag("c", "4")],
+        )
         .await
         .unwrap();
     env.kms
@@ -810,7 +868,13 @@ async fn create_key_validation_and_tags() {
     assert_eq!(page.items, [tag("b", "3")]);
     let (_, rest) = env
         .kms
-        .list_resource_tags(&env.authz, &env.caller, &key.key_id, Some(1), page.next_marker.as_deref())
+        .list_resource_tags(
+            &env.authz,
+            &env.caller,
+            &key.key_id,
+            Some(1),
+            page.next_marker.as_deref(),
+        )
         .await
         .unwrap();
     assert_eq!(rest.items, [tag("c", "4")]);
@@ -866,7 +930,11 @@ async fn secrets_manager_internal_api() {
     );
     // One AWS managed key per (account, region).
     let elsewhere: Region = "eu-west-1".parse().unwrap();
-    let other = env.kms.resolve_secret_key(&account, &elsewhere, None).await.unwrap();
+    let other = env
+        .kms
+        .resolve_secret_key(&account, &elsewhere, None)
+        .await
+        .unwrap();
     assert_ne!(other.key_id, resolved.key_id);
     let described = env
         .kms
@@ -883,7 +951,10 @@ async fn secrets_manager_internal_api() {
         "Unsupported",
     );
 
-    let context = ctx(&[("SecretARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf")]);
+    let context = ctx(&[(
+        "SecretARN",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
+    )]);
     let (data_key, blob, used) = env
         .kms
         .generate_data_key(&account, &region, None, &context)
@@ -1006,7 +1077,10 @@ async fn decrypt_data_key_is_served_from_memory() {
     let env = env().await;
     let (account, region) = (env.account(), env.region());
     let context = ctx(&[
-        ("SecretARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf"),
+        (
+            "SecretARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf",
+        ),
         ("SecretVersionId", "00000000-0000-4000-8000-000000000000"),
     ]);
     let (data_key, blob, _) = env
@@ -1041,9 +1115,7 @@ async fn decrypt_data_key_is_served_from_memory() {
     assert_eq!(opened.expose_secret(), data_key.expose_secret());
     env.clock.advance(cache::STATE_TTL + Duration::milliseconds(1));
     assert_kind(
-        env.kms
-            .decrypt_data_key(&account, &region, &blob, &context)
-            .await,
+        env.kms.decrypt_data_key(&account, &region, &blob, &context).await,
         "Service",
     );
 }

@@ -362,21 +362,57 @@ impl Secrets {
                 .await
             }
             None => {
-                let record = self
-                    .mutate(authz, caller, secret_id, "secretsmanager:UpdateSecret", |record, _| {
-                        metadata.apply(record);
-                        Ok(())
-                    })
-                    .await?;
-                Ok(Written {
-                    arn: record.arn,
-                    name: record.name,
-                    version_id: None,
-                    version_stages: Vec::new(),
-                    replicas: record.replicas,
-                })
+                for _ in 0..WRITE_ATTEMPTS {
+                    let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:UpdateSecret").await?;
+                    ensure_writable(&record)?;
+                    let now = self.now();
+                    let mut next = record.clone();
+                    metadata.apply(&mut next);
+                    next.last_changed_at = now;
+                    let values = self.reencrypt_labelled(&record, &mut next).await?;
+                    let mut writes = vec![update(&record, next.clone(), values, Vec::new())];
+                    writes.extend(self.replica_writes(&next, None, &[], now).await?);
+                    match self.store.write_secrets(&writes).await {
+                        Ok(()) => {
+                            return Ok(Written {
+                                arn: next.arn,
+                                name: next.name,
+                                version_id: None,
+                                version_stages: Vec::new(),
+                                replicas: next.replicas,
+                            });
+                        }
+                        Err(StoreError::Conflict | StoreError::NotFound) => continue,
+                        Err(err) => return Err(store_err(err)),
+                    }
+                }
+                Err(busy())
             }
         }
+    }
+
+    /// When `next` names another KMS key than `current`, the versions labelled AWSCURRENT, AWSPENDING and
+    /// AWSPREVIOUS are sealed again under it (as AWS does); returns their new value rows.
+    async fn reencrypt_labelled(&self, current: &SecretRecord, next: &mut SecretRecord) -> Result<Vec<SecretValueRecord>> {
+        if next.kms_key_id == current.kms_key_id {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        let mut values = Vec::new();
+        for version in current.versions.iter().filter(|v| {
+            v.has_value && v.stages.iter().any(|s| [stages::AWSCURRENT, stages::AWSPENDING, stages::AWSPREVIOUS].contains(&s.as_str()))
+        }) {
+            let Some(stored) = self.store.secret_value(&current.arn, &version.version_id).await.map_err(store_err)? else {
+                continue;
+            };
+            let payload = values::open(&self.kms, current, &version.version_id, &stored.sealed).await?;
+            let (sealed_version, value) = self.seal_version(next, &version.version_id, &payload, now).await?;
+            if let Some(slot) = next.versions.iter_mut().find(|v| v.version_id == version.version_id) {
+                slot.kms_key_ids = sealed_version.kms_key_ids;
+            }
+            values.push(value);
+        }
+        Ok(values)
     }
 
     /// PutSecretValue and UpdateSecret with a value: a new version (or a value for a placeholder version).
@@ -400,6 +436,7 @@ impl Secrets {
                 metadata.apply(&mut next);
             }
             let now = self.now();
+            let mut values = self.reencrypt_labelled(&record, &mut next).await?;
             let existing = record.versions.iter().find(|v| v.version_id == token);
             let version_value = match existing {
                 Some(version) if version.has_value => {
@@ -439,7 +476,8 @@ impl Secrets {
             next.last_changed_at = now;
             let version_stages =
                 next.versions.iter().find(|v| v.version_id == token).map(|v| v.stages.clone()).unwrap_or_default();
-            let mut writes = vec![update(&record, next.clone(), vec![version_value], removed.clone())];
+            values.push(version_value);
+            let mut writes = vec![update(&record, next.clone(), values, removed.clone())];
             writes.extend(self.replica_writes(&next, Some((token, payload)), &removed, now).await?);
             match self.store.write_secrets(&writes).await {
                 Ok(()) => {

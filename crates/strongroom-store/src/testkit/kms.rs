@@ -150,12 +150,12 @@ fn next(key: &KmsKeyRecord) -> KmsKeyRecord {
 }
 
 fn expect_err(result: Result<(), StoreError>, what: &str, expected: &str) {
-    let ok = match (&result, expected) {
+    let ok = matches!(
+        (&result, expected),
         (Err(StoreError::AlreadyExists), "AlreadyExists")
-        | (Err(StoreError::NotFound), "NotFound")
-        | (Err(StoreError::Conflict), "Conflict") => true,
-        _ => false,
-    };
+            | (Err(StoreError::NotFound), "NotFound")
+            | (Err(StoreError::Conflict), "Conflict")
+    );
     assert!(ok, "{what}: expected {expected}, got {result:?}");
 }
 
@@ -208,10 +208,7 @@ pub async fn kms_key_round_trips_every_field(store: &dyn Store) {
         sealed_material: Sealed::from_bytes((0..=255u8).rev().collect()),
         created_at: ts(1_700_000_000_321),
     };
-    store
-        .create_kms_key(&key, &version, None)
-        .await
-        .expect("create");
+    store.create_kms_key(&key, &version, None).await.expect("create");
     assert_eq!(read(store, &key.key_id).await, Some(key.clone()));
     assert_eq!(
         store.kms_key_version(&key.key_id, 1).await.expect("version"),
@@ -344,9 +341,7 @@ pub async fn kms_rotation_adds_a_version_atomically(store: &dyn Store) {
     let mut stale = next(&key);
     stale.current_version = 3;
     expect_err(
-        store
-            .update_kms_key(&stale, 1, Some(&kms_version(&key, 3)))
-            .await,
+        store.update_kms_key(&stale, 1, Some(&kms_version(&key, 3))).await,
         "stale rotation",
         "Conflict",
     );
@@ -356,9 +351,7 @@ pub async fn kms_rotation_adds_a_version_atomically(store: &dyn Store) {
     let mut clash = next(&rotated);
     clash.description = "clash".to_owned();
     expect_err(
-        store
-            .update_kms_key(&clash, 2, Some(&kms_version(&key, 1)))
-            .await,
+        store.update_kms_key(&clash, 2, Some(&kms_version(&key, 1))).await,
         "rotation to a taken version",
         "AlreadyExists",
     );
@@ -489,7 +482,10 @@ pub async fn kms_alias_update_delete_and_missing_targets(store: &dyn Store) {
         "NotFound",
     );
     assert_eq!(
-        store.kms_alias(&account, &home, "alias/ghost").await.expect("alias"),
+        store
+            .kms_alias(&account, &home, "alias/ghost")
+            .await
+            .expect("alias"),
         None
     );
 
@@ -529,7 +525,10 @@ pub async fn kms_alias_update_delete_and_missing_targets(store: &dyn Store) {
         "NotFound",
     );
     assert_eq!(
-        store.kms_alias(&account, &home, "alias/app").await.expect("alias"),
+        store
+            .kms_alias(&account, &home, "alias/app")
+            .await
+            .expect("alias"),
         Some(moved)
     );
     // Another region's alias of the same name is another alias.
@@ -545,7 +544,10 @@ pub async fn kms_alias_update_delete_and_missing_targets(store: &dyn Store) {
         .await
         .expect("delete");
     assert_eq!(
-        store.kms_alias(&account, &home, "alias/app").await.expect("alias"),
+        store
+            .kms_alias(&account, &home, "alias/app")
+            .await
+            .expect("alias"),
         None
     );
     expect_err(
@@ -630,16 +632,10 @@ pub async fn kms_keys_list_in_pages_per_account_and_region(store: &dyn Store) {
         }
     };
     assert_eq!(page(None, 2).await, [kms_key_id(1), kms_key_id(2)]);
-    assert_eq!(
-        page(Some(kms_key_id(2)), 2).await,
-        [kms_key_id(3), kms_key_id(4)]
-    );
+    assert_eq!(page(Some(kms_key_id(2)), 2).await, [kms_key_id(3), kms_key_id(4)]);
     assert_eq!(page(Some(kms_key_id(4)), 2).await, [kms_key_id(5)]);
     assert!(page(Some(kms_key_id(5)), 2).await.is_empty());
-    let all = store
-        .list_kms_keys(&account, &us, None, 100)
-        .await
-        .expect("list");
+    let all = store.list_kms_keys(&account, &us, None, 100).await.expect("list");
     assert_eq!(all.len(), 5);
     assert_eq!(all[0], kms_key(1, 1, "us-east-1"));
     assert_eq!(
@@ -721,10 +717,7 @@ pub async fn kms_due_for_deletion_and_rotation(store: &dyn Store) {
         .expect("due for rotation");
     assert_eq!(rotations, [rotate_first.clone(), rotate_due.clone()]);
     assert_eq!(
-        store
-            .kms_keys_due_for_rotation(now, 1)
-            .await
-            .expect("limited"),
+        store.kms_keys_due_for_rotation(now, 1).await.expect("limited"),
         [rotate_first]
     );
 }

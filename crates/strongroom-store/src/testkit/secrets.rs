@@ -145,7 +145,9 @@ pub fn full_secret(account_n: u64, name: &str, suffix: &str) -> SecretRecord {
         deleted_at: Some(ts(1_700_000_200_000)),
         purge_at: Some(ts(1_702_592_200_000)),
         description: Some("Ünïcødé ✓ \"quoted\" \\ back\nslash".to_owned()),
-        kms_key_id: Some("arn:aws:kms:us-east-1:000000000001:key/1234abcd-12ab-34cd-56ef-1234567890ab".to_owned()),
+        kms_key_id: Some(
+            "arn:aws:kms:us-east-1:000000000001:key/1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+        ),
         secret_type: Some("rds".to_owned()),
         owning_service: Some("appflow".to_owned()),
         // Not in key order: insertion order is kept.
@@ -329,7 +331,9 @@ fn sorted(records: &[SecretRecord], order: SecretOrder) -> Vec<String> {
     let mut sorted: Vec<&SecretRecord> = records.iter().collect();
     match order {
         SecretOrder::CreatedAsc => sorted.sort_by(|a, b| (a.created_at, &a.arn).cmp(&(b.created_at, &b.arn))),
-        SecretOrder::CreatedDesc => sorted.sort_by(|a, b| (b.created_at, &b.arn).cmp(&(a.created_at, &a.arn))),
+        SecretOrder::CreatedDesc => {
+            sorted.sort_by(|a, b| (b.created_at, &b.arn).cmp(&(a.created_at, &a.arn)))
+        }
         SecretOrder::NameAsc => sorted.sort_by(|a, b| a.name.cmp(&b.name)),
         SecretOrder::NameDesc => sorted.sort_by(|a, b| b.name.cmp(&a.name)),
     }
@@ -398,7 +402,12 @@ pub async fn secret_round_trips_every_field(store: &dyn Store) {
     .await;
 
     for record in [&full, &minimal, &untagged] {
-        assert_eq!(by_arn(store, &record.arn).await.as_ref(), Some(record), "{} by ARN", record.name);
+        assert_eq!(
+            by_arn(store, &record.arn).await.as_ref(),
+            Some(record),
+            "{} by ARN",
+            record.name
+        );
         assert_eq!(
             by_name(store, 1, REGION, &record.name).await.as_ref(),
             Some(record),
@@ -411,13 +420,30 @@ pub async fn secret_round_trips_every_field(store: &dyn Store) {
     assert_eq!(read.versions, full.versions, "versions and their stages in order");
 
     for expected in &full_values {
-        let got = value_of(store, &full.arn, &expected.version_id).await.expect("value");
-        assert_eq!(got.as_bytes(), expected.sealed.as_bytes(), "value of {}", expected.version_id);
+        let got = value_of(store, &full.arn, &expected.version_id)
+            .await
+            .expect("value");
+        assert_eq!(
+            got.as_bytes(),
+            expected.sealed.as_bytes(),
+            "value of {}",
+            expected.version_id
+        );
     }
-    assert_eq!(value_of(store, &full.arn, &versions[3]).await, None, "version without a value");
-    let empty = value_of(store, &minimal.arn, "v1").await.expect("empty value is a value");
+    assert_eq!(
+        value_of(store, &full.arn, &versions[3]).await,
+        None,
+        "version without a value"
+    );
+    let empty = value_of(store, &minimal.arn, "v1")
+        .await
+        .expect("empty value is a value");
     assert!(empty.as_bytes().is_empty());
-    assert_eq!(value_of(store, &minimal.arn, &versions[0]).await, None, "other secret's version");
+    assert_eq!(
+        value_of(store, &minimal.arn, &versions[0]).await,
+        None,
+        "other secret's version"
+    );
 
     // Last-accessed days are not written by a create.
     let mut accessed = secret(1, REGION, "accessed", "Xx7777", 7);
@@ -434,7 +460,14 @@ pub async fn secret_unknown_is_none(store: &dyn Store) {
     let known = secret(1, REGION, "known", "AAAAAA", 1);
     write(store, &[create(&known, vec![value(&known.arn, "v1", 1)])]).await;
 
-    assert_eq!(by_arn(store, "arn:aws:secretsmanager:us-east-1:000000000001:secret:known").await, None);
+    assert_eq!(
+        by_arn(
+            store,
+            "arn:aws:secretsmanager:us-east-1:000000000001:secret:known"
+        )
+        .await,
+        None
+    );
     assert_eq!(by_arn(store, &known.arn.to_uppercase()).await, None);
     assert_eq!(by_name(store, 1, REGION, "Known").await, None);
     assert_eq!(by_name(store, 1, REGION, "kno").await, None);
@@ -442,11 +475,23 @@ pub async fn secret_unknown_is_none(store: &dyn Store) {
     assert_eq!(by_name(store, 2, REGION, "known").await, None);
     assert_eq!(value_of(store, &known.arn, "v2").await, None);
     assert_eq!(value_of(store, "arn:nope", "v1").await, None);
-    assert_eq!(list(store, 2, REGION, &page(SecretOrder::NameAsc, 10)).await, Vec::new());
-    assert_eq!(list(store, 1, "eu-west-1", &page(SecretOrder::NameAsc, 10)).await, Vec::new());
-    assert_eq!(list(store, 1, REGION, &page(SecretOrder::NameAsc, 0)).await, Vec::new());
     assert_eq!(
-        store.secrets_to_purge(ts(i64::from(i32::MAX) * 1000), 10).await.expect("to purge"),
+        list(store, 2, REGION, &page(SecretOrder::NameAsc, 10)).await,
+        Vec::new()
+    );
+    assert_eq!(
+        list(store, 1, "eu-west-1", &page(SecretOrder::NameAsc, 10)).await,
+        Vec::new()
+    );
+    assert_eq!(
+        list(store, 1, REGION, &page(SecretOrder::NameAsc, 0)).await,
+        Vec::new()
+    );
+    assert_eq!(
+        store
+            .secrets_to_purge(ts(i64::from(i32::MAX) * 1000), 10)
+            .await
+            .expect("to purge"),
         Vec::new()
     );
     store
@@ -497,7 +542,10 @@ pub async fn secret_duplicate_is_rejected_and_writes_nothing(store: &dyn Store) 
     let clash = secret(1, REGION, "db/password", "DDDDDD", 5);
     assert_err(
         store
-            .write_secrets(&[create(&fine, vec![value(&fine.arn, "v1", 4)]), create(&clash, Vec::new())])
+            .write_secrets(&[
+                create(&fine, vec![value(&fine.arn, "v1", 4)]),
+                create(&clash, Vec::new()),
+            ])
             .await,
         "AlreadyExists",
         "batch with a clash",
@@ -523,9 +571,22 @@ pub async fn secret_duplicate_is_rejected_and_writes_nothing(store: &dyn Store) 
     // The name is only taken within its account and region.
     let other_region = secret(1, "eu-west-1", "db/password", "GGGGGG", 8);
     let other_account = secret(2, REGION, "db/password", "HHHHHH", 9);
-    write(store, &[create(&other_region, Vec::new()), create(&other_account, Vec::new())]).await;
-    assert_eq!(by_name(store, 1, "eu-west-1", "db/password").await, Some(other_region));
-    assert_eq!(by_name(store, 2, REGION, "db/password").await, Some(other_account));
+    write(
+        store,
+        &[
+            create(&other_region, Vec::new()),
+            create(&other_account, Vec::new()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        by_name(store, 1, "eu-west-1", "db/password").await,
+        Some(other_region)
+    );
+    assert_eq!(
+        by_name(store, 2, REGION, "db/password").await,
+        Some(other_account)
+    );
 
     // A secret scheduled for deletion still holds its name.
     let mut deleted = bumped(&original);
@@ -583,7 +644,11 @@ pub async fn secret_name_is_reusable_after_purge(store: &dyn Store) {
 pub async fn secret_update_is_compare_and_set(store: &dyn Store) {
     let a = secret(1, REGION, "a", "AAAAAA", 1);
     let b = secret(1, REGION, "b", "BBBBBB", 2);
-    write(store, &[create(&a, vec![value(&a.arn, "v1", 1)]), create(&b, Vec::new())]).await;
+    write(
+        store,
+        &[create(&a, vec![value(&a.arn, "v1", 1)]), create(&b, Vec::new())],
+    )
+    .await;
 
     // Every field may change (but the ARN, which names the record).
     let a2 = SecretRecord {
@@ -632,7 +697,10 @@ pub async fn secret_update_is_compare_and_set(store: &dyn Store) {
     b2.description = Some("b2".to_owned());
     assert_err(
         store
-            .write_secrets(&[update(&b2, vec![value(&b.arn, "v1", 2)], &[]), update(&stale, Vec::new(), &[])])
+            .write_secrets(&[
+                update(&b2, vec![value(&b.arn, "v1", 2)], &[]),
+                update(&stale, Vec::new(), &[]),
+            ])
             .await,
         "Conflict",
         "batch with a stale update",
@@ -647,7 +715,11 @@ pub async fn secret_update_is_compare_and_set(store: &dyn Store) {
     // Two steps on one secret in one batch.
     let a3 = bumped(&a2);
     let a4 = bumped(&a3);
-    write(store, &[update(&a3, Vec::new(), &[]), update(&a4, Vec::new(), &[])]).await;
+    write(
+        store,
+        &[update(&a3, Vec::new(), &[]), update(&a4, Vec::new(), &[])],
+    )
+    .await;
     assert_eq!(by_arn(store, &a.arn).await.map(|r| r.revision), Some(4));
 
     // A stale purge removes nothing.
@@ -677,7 +749,10 @@ pub async fn secret_update_is_compare_and_set(store: &dyn Store) {
 
 pub async fn secret_update_upserts_and_removes_values(store: &dyn Store) {
     let mut a = secret(1, REGION, "a", "AAAAAA", 1);
-    a.versions = vec![version("v1", &["AWSPREVIOUS"], 1), version("v2", &["AWSCURRENT"], 2)];
+    a.versions = vec![
+        version("v1", &["AWSPREVIOUS"], 1),
+        version("v2", &["AWSCURRENT"], 2),
+    ];
     // Another secret with the same version ids: its values must not be touched.
     let mut b = secret(1, REGION, "b", "BBBBBB", 1);
     b.versions = a.versions.clone();
@@ -691,10 +766,17 @@ pub async fn secret_update_upserts_and_removes_values(store: &dyn Store) {
     .await;
 
     let mut a2 = bumped(&a);
-    a2.versions = vec![version("v2", &["AWSPREVIOUS"], 2), version("v3", &["AWSCURRENT"], 3)];
+    a2.versions = vec![
+        version("v2", &["AWSPREVIOUS"], 2),
+        version("v3", &["AWSCURRENT"], 3),
+    ];
     write(
         store,
-        &[update(&a2, vec![value(&a.arn, "v2", 22), value(&a.arn, "v3", 3)], &["v1"])],
+        &[update(
+            &a2,
+            vec![value(&a.arn, "v2", 22), value(&a.arn, "v3", 3)],
+            &["v1"],
+        )],
     )
     .await;
     assert_eq!(by_arn(store, &a.arn).await, Some(a2.clone()));
@@ -776,7 +858,10 @@ pub async fn secret_batch_of_primary_and_replica_is_atomic(store: &dyn Store) {
 
     // A new version on both, the replica's from a stale revision: neither is applied.
     let mut primary2 = bumped(&primary);
-    primary2.versions = vec![version("v1", &["AWSPREVIOUS"], 1), version("v2", &["AWSCURRENT"], 2)];
+    primary2.versions = vec![
+        version("v1", &["AWSPREVIOUS"], 1),
+        version("v2", &["AWSCURRENT"], 2),
+    ];
     primary2.replicas[0].status = "InSync".to_owned();
     let mut stale_replica = bumped(&replica);
     stale_replica.versions = primary2.versions.clone();
@@ -784,7 +869,11 @@ pub async fn secret_batch_of_primary_and_replica_is_atomic(store: &dyn Store) {
         update(&primary2, vec![value(&primary.arn, "v2", 2)], &[]),
         update(&stale_replica, vec![value(&replica.arn, "v2", 2)], &[]),
     ];
-    assert_err(store.write_secrets(&batch).await, "Conflict", "batch with a stale replica");
+    assert_err(
+        store.write_secrets(&batch).await,
+        "Conflict",
+        "batch with a stale replica",
+    );
     assert_eq!(by_arn(store, &primary.arn).await, Some(primary.clone()));
     assert_eq!(by_arn(store, &replica.arn).await, Some(replica2.clone()));
     assert_eq!(value_of(store, &primary.arn, "v2").await, None);
@@ -810,7 +899,10 @@ pub async fn secret_batch_of_primary_and_replica_is_atomic(store: &dyn Store) {
 pub async fn secret_access_days_survive_updates_and_only_move_forward(store: &dyn Store) {
     const DAY: i64 = 86_400_000;
     let mut a = secret(1, REGION, "a", "AAAAAA", 1);
-    a.versions = vec![version("v1", &["AWSPREVIOUS"], 1), version("v2", &["AWSCURRENT"], 2)];
+    a.versions = vec![
+        version("v1", &["AWSPREVIOUS"], 1),
+        version("v2", &["AWSCURRENT"], 2),
+    ];
     let b = secret(1, REGION, "b", "BBBBBB", 1);
     write(store, &[create(&a, Vec::new()), create(&b, Vec::new())]).await;
 
@@ -822,20 +914,36 @@ pub async fn secret_access_days_survive_updates_and_only_move_forward(store: &dy
     };
     let read = |arn: String| async move { by_arn(store, &arn).await.expect("stored") };
 
-    store.record_secret_access(&a.arn, "v2", ts(10 * DAY)).await.expect("access");
+    store
+        .record_secret_access(&a.arn, "v2", ts(10 * DAY))
+        .await
+        .expect("access");
     let got = read(a.arn.clone()).await;
     assert_eq!(days(&got), (Some(ts(10 * DAY)), vec![None, Some(ts(10 * DAY))]));
     assert_eq!(got.revision, 1, "an access does not change the revision");
-    assert_eq!(days(&read(b.arn.clone()).await), (None, vec![None]), "other secret untouched");
+    assert_eq!(
+        days(&read(b.arn.clone()).await),
+        (None, vec![None]),
+        "other secret untouched"
+    );
 
     // Earlier days do not move the dates back; an earlier day of a version never read is recorded.
-    store.record_secret_access(&a.arn, "v2", ts(9 * DAY)).await.expect("access");
-    store.record_secret_access(&a.arn, "v1", ts(8 * DAY)).await.expect("access");
+    store
+        .record_secret_access(&a.arn, "v2", ts(9 * DAY))
+        .await
+        .expect("access");
+    store
+        .record_secret_access(&a.arn, "v1", ts(8 * DAY))
+        .await
+        .expect("access");
     assert_eq!(
         days(&read(a.arn.clone()).await),
         (Some(ts(10 * DAY)), vec![Some(ts(8 * DAY)), Some(ts(10 * DAY))])
     );
-    store.record_secret_access(&a.arn, "v1", ts(10 * DAY)).await.expect("access");
+    store
+        .record_secret_access(&a.arn, "v1", ts(10 * DAY))
+        .await
+        .expect("access");
 
     // An update (from a record read before the accesses, or carrying other dates) keeps them.
     let mut a2 = bumped(&a);
@@ -849,11 +957,17 @@ pub async fn secret_access_days_survive_updates_and_only_move_forward(store: &dy
     assert_eq!(got.description.as_deref(), Some("updated"));
     assert_eq!(
         days(&got),
-        (Some(ts(10 * DAY)), vec![Some(ts(10 * DAY)), Some(ts(10 * DAY)), None])
+        (
+            Some(ts(10 * DAY)),
+            vec![Some(ts(10 * DAY)), Some(ts(10 * DAY)), None]
+        )
     );
 
     // Later days move both forward.
-    store.record_secret_access(&a.arn, "v3", ts(11 * DAY)).await.expect("access");
+    store
+        .record_secret_access(&a.arn, "v3", ts(11 * DAY))
+        .await
+        .expect("access");
     let got = read(a.arn.clone()).await;
     assert_eq!(
         days(&got),
@@ -901,11 +1015,18 @@ pub async fn secret_list_in_every_order(store: &dyn Store) {
         let got = list(store, 1, REGION, &page(order, 100)).await;
         assert_eq!(arns(&got), sorted(&records, order), "{order:?}");
         for record in &got {
-            let original = records.iter().find(|r| r.arn == record.arn).expect("listed one of ours");
+            let original = records
+                .iter()
+                .find(|r| r.arn == record.arn)
+                .expect("listed one of ours");
             assert_eq!(record, original, "listed records are whole");
         }
         let first = list(store, 1, REGION, &page(order, 3)).await;
-        assert_eq!(arns(&first), sorted(&records, order)[..3].to_vec(), "{order:?} limit 3");
+        assert_eq!(
+            arns(&first),
+            sorted(&records, order)[..3].to_vec(),
+            "{order:?} limit 3"
+        );
     }
     assert_eq!(
         list(store, 1, REGION, &page(SecretOrder::NameAsc, 100))
@@ -913,7 +1034,16 @@ pub async fn secret_list_in_every_order(store: &dyn Store) {
             .iter()
             .map(|r| r.name.as_str())
             .collect::<Vec<_>>(),
-        vec!["Banana", "apple", "apple/pie", "banana", "cherry", "mango", "zucchini", "älpler"],
+        vec![
+            "Banana",
+            "apple",
+            "apple/pie",
+            "banana",
+            "cherry",
+            "mango",
+            "zucchini",
+            "älpler"
+        ],
         "names sort bytewise"
     );
 }
@@ -934,7 +1064,11 @@ pub async fn secret_list_pages_cover_everything_once(store: &dyn Store) {
     }
     let writes: Vec<SecretWrite> = records.iter().map(|r| create(r, Vec::new())).collect();
     write(store, &writes).await;
-    let live: Vec<SecretRecord> = records.iter().filter(|r| r.deleted_at.is_none()).cloned().collect();
+    let live: Vec<SecretRecord> = records
+        .iter()
+        .filter(|r| r.deleted_at.is_none())
+        .cloned()
+        .collect();
 
     for include_deleted in [false, true] {
         let expected_set = if include_deleted { &records } else { &live };
@@ -948,7 +1082,11 @@ pub async fn secret_list_pages_cover_everything_once(store: &dyn Store) {
                 let pages = all_pages(store, 1, &first).await;
                 let what = format!("{order:?} limit {limit} include_deleted {include_deleted}");
                 for full in &pages[..pages.len().saturating_sub(1)] {
-                    assert_eq!(full.len(), limit as usize, "{what}: only the last page may be short");
+                    assert_eq!(
+                        full.len(),
+                        limit as usize,
+                        "{what}: only the last page may be short"
+                    );
                 }
                 let seen: Vec<String> = pages.iter().flat_map(|p| arns(p)).collect();
                 assert_eq!(seen, expected, "{what}");
@@ -1026,13 +1164,30 @@ pub async fn secret_list_include_deleted(store: &dyn Store) {
     restored.deleted_at = None;
     restored.purge_at = None;
     write(store, &[update(&restored, Vec::new(), &[])]).await;
-    assert_eq!(list(store, 1, REGION, &page(SecretOrder::NameAsc, 10)).await, vec![restored, live]);
+    assert_eq!(
+        list(store, 1, REGION, &page(SecretOrder::NameAsc, 10)).await,
+        vec![restored, live]
+    );
 }
 
 pub async fn secret_list_name_prefix_is_literal_and_case_sensitive(store: &dyn Store) {
     let names = [
-        "a", "a%", "a%b", "a%c", "a_b", "axb", "aXb", "ab", "A%b", "b", "a\\b", "a%\u{10FFFF}", "a\u{10FFFF}x",
-        "a[b]", "a*", "ä",
+        "a",
+        "a%",
+        "a%b",
+        "a%c",
+        "a_b",
+        "axb",
+        "aXb",
+        "ab",
+        "A%b",
+        "b",
+        "a\\b",
+        "a%\u{10FFFF}",
+        "a\u{10FFFF}x",
+        "a[b]",
+        "a*",
+        "ä",
     ];
     let records: Vec<SecretRecord> = names
         .iter()
@@ -1072,19 +1227,31 @@ pub async fn secret_list_name_prefix_is_literal_and_case_sensitive(store: &dyn S
                 },
             )
             .await;
-            assert_eq!(arns(&got), sorted(&expected, order), "prefix {prefix:?} {order:?}");
+            assert_eq!(
+                arns(&got),
+                sorted(&expected, order),
+                "prefix {prefix:?} {order:?}"
+            );
         }
     }
 
     // The plain prefix `a`, page by page, in every order.
-    let expected: Vec<SecretRecord> = records.iter().filter(|r| r.name.starts_with('a')).cloned().collect();
+    let expected: Vec<SecretRecord> = records
+        .iter()
+        .filter(|r| r.name.starts_with('a'))
+        .cloned()
+        .collect();
     assert_eq!(expected.len(), 13);
     for order in ORDERS {
         let first = SecretPage {
             name_prefix: Some("a".to_owned()),
             ..page(order, 4)
         };
-        let seen: Vec<String> = all_pages(store, 1, &first).await.iter().flat_map(|p| arns(p)).collect();
+        let seen: Vec<String> = all_pages(store, 1, &first)
+            .await
+            .iter()
+            .flat_map(|p| arns(p))
+            .collect();
         assert_eq!(seen, sorted(&expected, order), "prefix \"a\" {order:?} in pages");
     }
 
@@ -1123,7 +1290,11 @@ pub async fn secret_to_purge_oldest_first(store: &dyn Store) {
 
     let names = |records: Vec<SecretRecord>| records.into_iter().map(|r| r.name).collect::<Vec<_>>();
     let due = store.secrets_to_purge(ts(300), 10).await.expect("to purge");
-    assert_eq!(names(due.clone()), vec!["p100", "p200", "p300"], "due at 300, oldest first");
+    assert_eq!(
+        names(due.clone()),
+        vec!["p100", "p200", "p300"],
+        "due at 300, oldest first"
+    );
     assert_eq!(due[0], records[1], "whole records");
     assert_eq!(
         names(store.secrets_to_purge(ts(1000), 2).await.expect("to purge")),
@@ -1133,8 +1304,14 @@ pub async fn secret_to_purge_oldest_first(store: &dyn Store) {
         names(store.secrets_to_purge(ts(1000), 10).await.expect("to purge")),
         vec!["p100", "p200", "p300", "p301", "p500"]
     );
-    assert_eq!(names(store.secrets_to_purge(ts(99), 10).await.expect("to purge")), Vec::<String>::new());
-    assert_eq!(names(store.secrets_to_purge(ts(1000), 0).await.expect("to purge")), Vec::<String>::new());
+    assert_eq!(
+        names(store.secrets_to_purge(ts(99), 10).await.expect("to purge")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(store.secrets_to_purge(ts(1000), 0).await.expect("to purge")),
+        Vec::<String>::new()
+    );
 }
 
 pub async fn secret_concurrent_updates_have_one_winner_per_revision(store: &dyn Store) {
@@ -1181,10 +1358,21 @@ pub async fn secret_concurrent_updates_have_one_winner_per_revision(store: &dyn 
     assert_eq!(revisions, expected, "every revision won exactly once");
 
     let last = by_arn(store, &arn).await.expect("stored");
-    assert_eq!(last.revision, WRITERS * WINS + 1, "final revision = 1 + successful writes");
+    assert_eq!(
+        last.revision,
+        WRITERS * WINS + 1,
+        "final revision = 1 + successful writes"
+    );
     assert_eq!(last.versions.len() as u64, 1 + WRITERS * WINS, "no lost update");
     for v in &last.versions[1..] {
-        let writer: u8 = v.version_id[1..v.version_id.find('-').expect("dash")].parse().expect("writer");
-        assert_eq!(value_of(store, &arn, &v.version_id).await, Some(sealed(writer)), "{}", v.version_id);
+        let writer: u8 = v.version_id[1..v.version_id.find('-').expect("dash")]
+            .parse()
+            .expect("writer");
+        assert_eq!(
+            value_of(store, &arn, &v.version_id).await,
+            Some(sealed(writer)),
+            "{}",
+            v.version_id
+        );
     }
 }
