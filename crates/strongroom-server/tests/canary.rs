@@ -1,5 +1,5 @@
-//! Secrets stay secret: a canary credential used through the API appears in no database file (SQLite file
-//! and WAL), no PostgreSQL table, no log line (at TRACE) and no audit record.
+//! Secrets stay secret: canary secret values and credentials used through the API appear in no database
+//! file (SQLite file and WAL), no PostgreSQL table, no log line (at TRACE) and no audit record.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -68,10 +68,38 @@ async fn exercise(server: &TestServer) -> Vec<String> {
         .get_caller_identity()
         .send()
         .await;
+    // A secret value through Secrets Manager, read back, replaced, and deleted.
+    let canary = format!("canary-{}", strongroom_crypto::random::alnum_suffix(24));
+    let canary_binary = format!("binary-canary-{}", strongroom_crypto::random::alnum_suffix(24));
+    let send = |target: &'static str, body: String| {
+        let request = server.request("secretsmanager").json_target(target, &body);
+        async move { request.send().await }
+    };
+    let created = send(
+        "secretsmanager.CreateSecret",
+        format!(r#"{{"Name":"canary","SecretString":"{canary}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4()),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let read = send("secretsmanager.GetSecretValue", r#"{"SecretId":"canary"}"#.to_owned()).await;
+    assert!(read.body.contains(&canary), "the canary must round-trip through the API");
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&canary_binary);
+    let put = send(
+        "secretsmanager.PutSecretValue",
+        format!(r#"{{"SecretId":"canary","SecretBinary":"{encoded}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4()),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    // A failure with the value in the request: errors must not echo it.
+    let _ = send("secretsmanager.PutSecretValue", format!(r#"{{"SecretId":"no-such-secret","SecretString":"{canary}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4())).await;
     vec![
         server.secret_access_key.clone(),
         creds.secret_access_key().to_owned(),
         creds.session_token().to_owned(),
+        canary,
+        canary_binary,
+        encoded,
     ]
 }
 
