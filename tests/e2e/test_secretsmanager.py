@@ -16,7 +16,7 @@ from aws_secretsmanager_caching import (InjectKeywordedSecretString, InjectSecre
                                         SecretCacheConfig)
 from botocore.exceptions import ClientError
 
-from sm_helpers import (NOT_FOUND, arn_pattern, b64, client_error, endpoint, sm, stages_map, token,  # noqa: F401
+from sm_helpers import (NOT_FOUND, arn_pattern, client_error, endpoint, sm, stages_map, token,  # noqa: F401,F811
                         unique, versions_by_id)
 
 SM = "secretsmanager"

@@ -1,7 +1,12 @@
 //! Times policy evaluation on the hot path: `cargo run --release -p strongroom-policy --example policy_bench`.
 //! A benchmark, not a test: it prints numbers for BENCHMARKS.md and judges nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark: a broken setup should stop it loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark: a broken setup should stop it loudly"
+)]
 
 use std::time::Instant;
 

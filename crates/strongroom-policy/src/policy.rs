@@ -382,14 +382,23 @@ mod public_access_tests {
 
     #[test]
     fn finds_unconditioned_grants_to_everyone() {
-        assert!(public(r#"{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#));
-        assert!(public(r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":"*"}"#));
-        assert!(public(r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#));
-        assert!(!public(r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}"#));
-        assert!(!public(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#));
+        assert!(public(
+            r#"{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}"#
+        ));
+        assert!(public(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*","Resource":"*"}"#
+        ));
+        assert!(public(
+            r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#
+        ));
+        assert!(!public(
+            r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}"#
+        ));
+        assert!(!public(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"*","Resource":"*"}"#
+        ));
         assert!(!public(
             r#"{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}"#
         ));
     }
 }
-

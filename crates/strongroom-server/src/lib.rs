@@ -109,8 +109,11 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
     let tls = acceptor.is_some();
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_maintenance, maintenance_stopped) = tokio::sync::watch::channel(false);
-    let maintenance =
-        tokio::spawn(tasks::maintenance(Arc::clone(&state), tasks::MAINTENANCE_INTERVAL, maintenance_stopped));
+    let maintenance = tokio::spawn(tasks::maintenance(
+        Arc::clone(&state),
+        tasks::MAINTENANCE_INTERVAL,
+        maintenance_stopped,
+    ));
     let task = tokio::spawn(async move {
         http::serve(listener, router, acceptor, async {
             let _ = stopped.await;

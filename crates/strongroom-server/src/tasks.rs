@@ -1,7 +1,8 @@
-//! Background work on a timer: purging secrets whose recovery window has passed, and KMS key maintenance.
+//! Background work on a timer: purging secrets whose recovery window has passed, deleting KMS keys whose
+//! waiting period has passed, and rotating KMS keys on their schedule.
 //!
-//! Each step is safe to run on every node at once: a purge is a compare-and-set delete, so when two nodes
-//! race, one wins and the other finds nothing left to do.
+//! Each step is safe to run on every node at once: each is a compare-and-set write, so when two nodes race,
+//! one wins and the other finds nothing left to do.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,17 @@ pub async fn maintenance(state: Arc<AppState>, interval: Duration, mut stop: wat
 
 /// One round of maintenance.
 pub async fn run_once(state: &AppState) {
+    let now = state.services.clock.now();
+    match state.services.kms.purge_due(now).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "deleted KMS keys whose waiting period ended"),
+        Err(err) => tracing::warn!(error = %err, "deleting KMS keys failed"),
+    }
+    match state.services.kms.rotate_due(now).await {
+        Ok(0) => {}
+        Ok(rotated) => tracing::info!(rotated, "rotated KMS keys on their schedule"),
+        Err(err) => tracing::warn!(error = %err, "rotating KMS keys failed"),
+    }
     match state.services.secrets.purge_due().await {
         Ok(0) => {}
         Ok(purged) => tracing::info!(purged, "purged secrets whose recovery window ended"),

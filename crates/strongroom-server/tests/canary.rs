@@ -77,22 +77,42 @@ async fn exercise(server: &TestServer) -> Vec<String> {
     };
     let created = send(
         "secretsmanager.CreateSecret",
-        format!(r#"{{"Name":"canary","SecretString":"{canary}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4()),
+        format!(
+            r#"{{"Name":"canary","SecretString":"{canary}","ClientRequestToken":"{}"}}"#,
+            strongroom_crypto::random::uuid_v4()
+        ),
     )
     .await;
     assert_eq!(created.status, 200, "{}", created.body);
-    let read = send("secretsmanager.GetSecretValue", r#"{"SecretId":"canary"}"#.to_owned()).await;
-    assert!(read.body.contains(&canary), "the canary must round-trip through the API");
+    let read = send(
+        "secretsmanager.GetSecretValue",
+        r#"{"SecretId":"canary"}"#.to_owned(),
+    )
+    .await;
+    assert!(
+        read.body.contains(&canary),
+        "the canary must round-trip through the API"
+    );
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(&canary_binary);
     let put = send(
         "secretsmanager.PutSecretValue",
-        format!(r#"{{"SecretId":"canary","SecretBinary":"{encoded}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4()),
+        format!(
+            r#"{{"SecretId":"canary","SecretBinary":"{encoded}","ClientRequestToken":"{}"}}"#,
+            strongroom_crypto::random::uuid_v4()
+        ),
     )
     .await;
     assert_eq!(put.status, 200, "{}", put.body);
     // A failure with the value in the request: errors must not echo it.
-    let _ = send("secretsmanager.PutSecretValue", format!(r#"{{"SecretId":"no-such-secret","SecretString":"{canary}","ClientRequestToken":"{}"}}"#, strongroom_crypto::random::uuid_v4())).await;
+    let _ = send(
+        "secretsmanager.PutSecretValue",
+        format!(
+            r#"{{"SecretId":"no-such-secret","SecretString":"{canary}","ClientRequestToken":"{}"}}"#,
+            strongroom_crypto::random::uuid_v4()
+        ),
+    )
+    .await;
     vec![
         server.secret_access_key.clone(),
         creds.secret_access_key().to_owned(),

@@ -447,7 +447,17 @@ impl SecretStore for PostgresStore {
         query.push(" LIMIT ");
         query.push_bind(i64::from(page.limit));
 
-        let rows = query.build().fetch_all(&self.pool).await.map_err(map_sqlx)?;
+        // With a name prefix the best plan depends on how many names match (walk the creation-time index
+        // and skip, or take the name range and sort), which the planner can only judge from the values: an
+        // unnamed statement is planned for its values every time, where a cached one may settle on a
+        // generic plan.
+        let has_prefix = page.name_prefix.as_deref().is_some_and(|p| !p.is_empty());
+        let rows = query
+            .build()
+            .persistent(!has_prefix)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
         rows.iter().map(secret_from_row).collect()
     }
 

@@ -55,6 +55,11 @@ async fn schemas_isolate_stores_and_reconnecting_finds_the_data() {
             "access_keys",
             "accounts",
             "audit_records",
+            "kms_aliases",
+            "kms_key_versions",
+            "kms_keys",
+            "secret_values",
+            "secrets",
             "system_keys"
         ]
     );

@@ -6,7 +6,12 @@ use strongroom_service::secrets::SecretsError;
 use super::service_error;
 use crate::protocol::{Protocol, ServiceSpec};
 
-const SPEC: ServiceSpec = ServiceSpec { name: "secretsmanager", protocol: Protocol::Json { target_prefix: "secretsmanager" } };
+const SPEC: ServiceSpec = ServiceSpec {
+    name: "secretsmanager",
+    protocol: Protocol::Json {
+        target_prefix: "secretsmanager",
+    },
+};
 
 pub fn secrets_error(err: &SecretsError) -> WireError {
     let code = match err {

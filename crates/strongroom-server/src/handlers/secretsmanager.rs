@@ -4,13 +4,14 @@
 //! GetRandomPassword) and where wire shapes meet the service's domain types.
 
 use secrecy::ExposeSecret as _;
+use strongroom_api::Timestamp;
 use strongroom_api::json;
 use strongroom_api::secretsmanager::{self as sm, Blob, Operation};
-use strongroom_api::Timestamp;
 use strongroom_crypto::random::PasswordRules;
 use strongroom_crypto::{SecretBytes, SecretString};
 use strongroom_service::secrets::{
-    BatchEntry, CreateSecret, Filter, FilterKey, ListQuery, RotationConfig, SecretPayload, SecretValue, SecretsError,
+    BatchEntry, CreateSecret, Filter, FilterKey, ListQuery, RotationConfig, SecretPayload, SecretValue,
+    SecretsError, UpdateSecret,
 };
 use strongroom_service::{Caller, Services};
 use strongroom_store::secrets::{ReplicaRecord, SecretRecord, Tag};
@@ -33,8 +34,14 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
             | Operation::ValidateResourcePolicy(_)
             | Operation::GetRandomPassword(_)
     );
-    let (response, resource) = run(services, caller, operation).await.map_err(|err| secrets_error(&err))?;
-    Ok(Reply { response, resource, read_only })
+    let (response, resource) = run(services, caller, operation)
+        .await
+        .map_err(|err| secrets_error(&err))?;
+    Ok(Reply {
+        response,
+        resource,
+        read_only,
+    })
 }
 
 type Outcome = Result<(strongroom_api::WireResponse, Option<String>), SecretsError>;
@@ -76,13 +83,23 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 )
                 .await?;
             let replication_status = (!created.replicas.is_empty()).then(|| replicas_out(&created.replicas));
-            let output =
-                sm::CreateSecretOutput { arn: created.arn.clone(), name: created.name, version_id: created.version_id, replication_status };
+            let output = sm::CreateSecretOutput {
+                arn: created.arn.clone(),
+                name: created.name,
+                version_id: created.version_id,
+                replication_status,
+            };
             reply(&output, Some(created.arn))
         }
         Operation::GetSecretValue(input) => {
             let value = secrets
-                .get_secret_value(authz, caller, &input.secret_id, input.version_id.as_deref(), input.version_stage.as_deref())
+                .get_secret_value(
+                    authz,
+                    caller,
+                    &input.secret_id,
+                    input.version_id.as_deref(),
+                    input.version_stage.as_deref(),
+                )
                 .await?;
             let arn = value.arn.clone();
             reply(&value_out(value), Some(arn))
@@ -91,9 +108,20 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
             let filters = input.filters.map(filters_in).transpose()?;
             let max_results = input.max_results.map(|n| n.max(1) as u32);
             let (entries, next_token) = secrets
-                .batch_get_secret_value(authz, caller, input.secret_id_list, filters, max_results, input.next_token)
+                .batch_get_secret_value(
+                    authz,
+                    caller,
+                    input.secret_id_list,
+                    filters,
+                    max_results,
+                    input.next_token,
+                )
                 .await?;
-            let mut output = sm::BatchGetSecretValueOutput { secret_values: Vec::new(), next_token, errors: Vec::new() };
+            let mut output = sm::BatchGetSecretValueOutput {
+                secret_values: Vec::new(),
+                next_token,
+                errors: Vec::new(),
+            };
             for entry in entries {
                 match entry {
                     BatchEntry::Value(value) => {
@@ -108,8 +136,16 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                             created_date: value.created_date,
                         });
                     }
-                    BatchEntry::Error { secret_id, code, message } => {
-                        output.errors.push(sm::ApiErrorType { secret_id, error_code: code.to_owned(), message });
+                    BatchEntry::Error {
+                        secret_id,
+                        code,
+                        message,
+                    } => {
+                        output.errors.push(sm::ApiErrorType {
+                            secret_id,
+                            error_code: code.to_owned(),
+                            message,
+                        });
                     }
                 }
             }
@@ -118,7 +154,14 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
         Operation::PutSecretValue(input) => {
             let value = payload(input.secret_string, input.secret_binary)?;
             let written = secrets
-                .put_secret_value(authz, caller, &input.secret_id, input.client_request_token, value, input.version_stages)
+                .put_secret_value(
+                    authz,
+                    caller,
+                    &input.secret_id,
+                    input.client_request_token,
+                    value,
+                    input.version_stages,
+                )
                 .await?;
             let output = sm::PutSecretValueOutput {
                 arn: written.arn.clone(),
@@ -135,13 +178,19 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     authz,
                     caller,
                     &input.secret_id,
-                    input.client_request_token,
-                    input.description,
-                    input.kms_key_id,
-                    value,
+                    UpdateSecret {
+                        client_request_token: input.client_request_token,
+                        description: input.description,
+                        kms_key_id: input.kms_key_id,
+                        value,
+                    },
                 )
                 .await?;
-            let output = sm::UpdateSecretOutput { arn: written.arn.clone(), name: written.name, version_id: written.version_id };
+            let output = sm::UpdateSecretOutput {
+                arn: written.arn.clone(),
+                name: written.name,
+                version_id: written.version_id,
+            };
             reply(&output, Some(written.arn))
         }
         Operation::DescribeSecret(input) => {
@@ -150,7 +199,12 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
             reply(&describe_out(record), Some(arn))
         }
         Operation::ListSecrets(input) => {
-            let filters = input.filters.clone().map(filters_in).transpose()?.unwrap_or_default();
+            let filters = input
+                .filters
+                .clone()
+                .map(filters_in)
+                .transpose()?
+                .unwrap_or_default();
             let query = ListQuery {
                 filters,
                 include_planned_deletion: input.include_planned_deletion.unwrap_or(false),
@@ -205,32 +259,59 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.move_to_version_id.as_deref(),
                 )
                 .await?;
-            reply(&sm::UpdateSecretVersionStageOutput { arn: record.arn.clone(), name: record.name }, Some(record.arn))
+            reply(
+                &sm::UpdateSecretVersionStageOutput {
+                    arn: record.arn.clone(),
+                    name: record.name,
+                },
+                Some(record.arn),
+            )
         }
         Operation::DeleteSecret(input) => {
             let deleted = secrets
-                .delete_secret(authz, caller, &input.secret_id, input.recovery_window_in_days, input.force_delete_without_recovery)
+                .delete_secret(
+                    authz,
+                    caller,
+                    &input.secret_id,
+                    input.recovery_window_in_days,
+                    input.force_delete_without_recovery,
+                )
                 .await?;
-            let output =
-                sm::DeleteSecretOutput { arn: deleted.arn.clone(), name: deleted.name, deletion_date: timestamp(deleted.deletion_date) };
+            let output = sm::DeleteSecretOutput {
+                arn: deleted.arn.clone(),
+                name: deleted.name,
+                deletion_date: timestamp(deleted.deletion_date),
+            };
             reply(&output, Some(deleted.arn))
         }
         Operation::RestoreSecret(input) => {
             let record = secrets.restore_secret(authz, caller, &input.secret_id).await?;
-            reply(&sm::RestoreSecretOutput { arn: record.arn.clone(), name: record.name }, Some(record.arn))
+            reply(
+                &sm::RestoreSecretOutput {
+                    arn: record.arn.clone(),
+                    name: record.name,
+                },
+                Some(record.arn),
+            )
         }
         Operation::TagResource(input) => {
-            secrets.tag_resource(authz, caller, &input.secret_id, tags_in(input.tags)).await?;
+            secrets
+                .tag_resource(authz, caller, &input.secret_id, tags_in(input.tags))
+                .await?;
             reply(&sm::TagResourceOutput {}, None)
         }
         Operation::UntagResource(input) => {
-            secrets.untag_resource(authz, caller, &input.secret_id, input.tag_keys).await?;
+            secrets
+                .untag_resource(authz, caller, &input.secret_id, input.tag_keys)
+                .await?;
             reply(&sm::UntagResourceOutput {}, None)
         }
         Operation::GetRandomPassword(input) => {
             let defaults = PasswordRules::default();
             let rules = PasswordRules {
-                length: input.password_length.map_or(defaults.length, |n| n.max(0) as usize),
+                length: input
+                    .password_length
+                    .map_or(defaults.length, |n| n.max(0) as usize),
                 exclude_characters: input.exclude_characters.unwrap_or_default(),
                 exclude_numbers: input.exclude_numbers.unwrap_or(false),
                 exclude_punctuation: input.exclude_punctuation.unwrap_or(false),
@@ -240,7 +321,12 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 require_each_included_type: input.require_each_included_type.unwrap_or(true),
             };
             let password = secrets.get_random_password(&rules)?;
-            reply(&sm::GetRandomPasswordOutput { random_password: password.expose_secret().to_owned() }, None)
+            reply(
+                &sm::GetRandomPasswordOutput {
+                    random_password: password.expose_secret().to_owned(),
+                },
+                None,
+            )
         }
         Operation::PutResourcePolicy(input) => {
             let record = secrets
@@ -253,11 +339,17 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.policy_name.as_deref(),
                 )
                 .await?;
-            let output = sm::PutResourcePolicyOutput { arn: record.arn.clone(), name: record.name, policy_name: input.policy_name };
+            let output = sm::PutResourcePolicyOutput {
+                arn: record.arn.clone(),
+                name: record.name,
+                policy_name: input.policy_name,
+            };
             reply(&output, Some(record.arn))
         }
         Operation::GetResourcePolicy(input) => {
-            let record = secrets.get_resource_policy(authz, caller, &input.secret_id, input.policy_name.as_deref()).await?;
+            let record = secrets
+                .get_resource_policy(authz, caller, &input.secret_id, input.policy_name.as_deref())
+                .await?;
             let output = sm::GetResourcePolicyOutput {
                 arn: record.arn.clone(),
                 name: record.name,
@@ -267,19 +359,34 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
             reply(&output, Some(record.arn))
         }
         Operation::DeleteResourcePolicy(input) => {
-            let record =
-                secrets.delete_resource_policy(authz, caller, &input.secret_id, input.policy_name.as_deref()).await?;
-            let output = sm::DeleteResourcePolicyOutput { arn: record.arn.clone(), name: record.name, policy_name: input.policy_name };
+            let record = secrets
+                .delete_resource_policy(authz, caller, &input.secret_id, input.policy_name.as_deref())
+                .await?;
+            let output = sm::DeleteResourcePolicyOutput {
+                arn: record.arn.clone(),
+                name: record.name,
+                policy_name: input.policy_name,
+            };
             reply(&output, Some(record.arn))
         }
         Operation::ListResourcePolicies(input) => {
-            let record = secrets.get_resource_policy(authz, caller, &input.secret_id, None).await?;
+            let record = secrets
+                .get_resource_policy(authz, caller, &input.secret_id, None)
+                .await?;
             let resource_policies = record
                 .resource_policy
                 .iter()
-                .map(|_| sm::ResourcePolicySummary { policy_name: "default".to_owned() })
+                .map(|_| sm::ResourcePolicySummary {
+                    policy_name: "default".to_owned(),
+                })
                 .collect();
-            reply(&sm::ListResourcePoliciesOutput { resource_policies, next_token: None }, Some(record.arn))
+            reply(
+                &sm::ListResourcePoliciesOutput {
+                    resource_policies,
+                    next_token: None,
+                },
+                Some(record.arn),
+            )
         }
         Operation::ValidateResourcePolicy(input) => {
             let validation = secrets
@@ -290,13 +397,18 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 validation_errors: validation
                     .errors
                     .into_iter()
-                    .map(|(check_name, error_message)| sm::ValidationErrorsEntry { check_name, error_message })
+                    .map(|(check_name, error_message)| sm::ValidationErrorsEntry {
+                        check_name,
+                        error_message,
+                    })
                     .collect(),
             };
             reply(&output, None)
         }
         Operation::RotateSecret(input) => {
-            if input.external_secret_rotation_metadata.is_some() || input.external_secret_rotation_role_arn.is_some() {
+            if input.external_secret_rotation_metadata.is_some()
+                || input.external_secret_rotation_role_arn.is_some()
+            {
                 return Err(unsupported("External secret rotation"));
             }
             let rules = input.rotation_rules.unwrap_or_default();
@@ -313,16 +425,30 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     },
                 )
                 .await?;
-            let output = sm::RotateSecretOutput { arn: record.arn.clone(), name: record.name, version_id: None };
+            let output = sm::RotateSecretOutput {
+                arn: record.arn.clone(),
+                name: record.name,
+                version_id: None,
+            };
             reply(&output, Some(record.arn))
         }
         Operation::CancelRotateSecret(input) => {
-            let record = secrets.cancel_rotate_secret(authz, caller, &input.secret_id).await?;
-            let output = sm::CancelRotateSecretOutput { arn: record.arn.clone(), name: record.name, version_id: None };
+            let record = secrets
+                .cancel_rotate_secret(authz, caller, &input.secret_id)
+                .await?;
+            let output = sm::CancelRotateSecretOutput {
+                arn: record.arn.clone(),
+                name: record.name,
+                version_id: None,
+            };
             reply(&output, Some(record.arn))
         }
         Operation::ReplicateSecretToRegions(input) => {
-            let regions = input.add_replica_regions.into_iter().filter_map(|r| Some((r.region?, r.kms_key_id))).collect();
+            let regions = input
+                .add_replica_regions
+                .into_iter()
+                .filter_map(|r| Some((r.region?, r.kms_key_id)))
+                .collect();
             let record = secrets
                 .replicate_secret_to_regions(
                     authz,
@@ -332,13 +458,20 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.force_overwrite_replica_secret.unwrap_or(false),
                 )
                 .await?;
-            let output =
-                sm::ReplicateSecretToRegionsOutput { arn: record.arn.clone(), replication_status: replicas_out(&record.replicas) };
+            let output = sm::ReplicateSecretToRegionsOutput {
+                arn: record.arn.clone(),
+                replication_status: replicas_out(&record.replicas),
+            };
             reply(&output, Some(record.arn))
         }
         Operation::RemoveRegionsFromReplication(input) => {
             let record = secrets
-                .remove_regions_from_replication(authz, caller, &input.secret_id, input.remove_replica_regions)
+                .remove_regions_from_replication(
+                    authz,
+                    caller,
+                    &input.secret_id,
+                    input.remove_replica_regions,
+                )
                 .await?;
             let output = sm::RemoveRegionsFromReplicationOutput {
                 arn: record.arn.clone(),
@@ -347,8 +480,15 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
             reply(&output, Some(record.arn))
         }
         Operation::StopReplicationToReplica(input) => {
-            let record = secrets.stop_replication_to_replica(authz, caller, &input.secret_id).await?;
-            reply(&sm::StopReplicationToReplicaOutput { arn: record.arn.clone() }, Some(record.arn))
+            let record = secrets
+                .stop_replication_to_replica(authz, caller, &input.secret_id)
+                .await?;
+            reply(
+                &sm::StopReplicationToReplicaOutput {
+                    arn: record.arn.clone(),
+                },
+                Some(record.arn),
+            )
         }
         Operation::AssociateCrossAccountReplica(_) | Operation::DisassociateCrossAccountReplica(_) => {
             Err(unsupported("Cross-account replicas"))
@@ -357,17 +497,22 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
 }
 
 fn unsupported(feature: &str) -> SecretsError {
-    SecretsError::InvalidRequest(format!("{feature} are not supported by this Secrets Manager endpoint."))
+    SecretsError::InvalidRequest(format!(
+        "{feature} are not supported by this Secrets Manager endpoint."
+    ))
 }
 
 /// The value given as `SecretString` or `SecretBinary`; both at once is refused.
 fn payload(string: Option<String>, binary: Option<Blob>) -> Result<Option<SecretPayload>, SecretsError> {
     match (string, binary) {
         (Some(_), Some(_)) => Err(SecretsError::InvalidParameter(
-            "You can't specify both a binary secret value and a string secret value in the same secret.".to_owned(),
+            "You can't specify both a binary secret value and a string secret value in the same secret."
+                .to_owned(),
         )),
         (Some(text), None) => Ok(Some(SecretPayload::String(SecretString::from(text)))),
-        (None, Some(blob)) => Ok(Some(SecretPayload::Binary(SecretBytes::from_vec(blob.into_bytes())))),
+        (None, Some(blob)) => Ok(Some(SecretPayload::Binary(SecretBytes::from_vec(
+            blob.into_bytes(),
+        )))),
         (None, None) => Ok(None),
     }
 }
@@ -394,7 +539,12 @@ fn timestamp(t: OffsetDateTime) -> Timestamp {
 }
 
 fn tags_in(tags: Vec<sm::Tag>) -> Vec<Tag> {
-    tags.into_iter().map(|t| Tag { key: t.key.unwrap_or_default(), value: t.value.unwrap_or_default() }).collect()
+    tags.into_iter()
+        .map(|t| Tag {
+            key: t.key.unwrap_or_default(),
+            value: t.value.unwrap_or_default(),
+        })
+        .collect()
 }
 
 fn tags_out(tags: Option<Vec<Tag>>) -> Option<Vec<sm::Tag>> {
@@ -411,7 +561,10 @@ fn filters_in(filters: Vec<sm::Filter>) -> Result<Vec<Filter>, SecretsError> {
                 .and_then(FilterKey::parse)
                 .ok_or_else(|| SecretsError::InvalidParameter("Invalid filter key".to_owned()))?;
             let values = filter.values.filter(|v| !v.is_empty()).ok_or_else(|| {
-                SecretsError::InvalidParameter(format!("Invalid filter values for key: {}", filter.key.unwrap_or_default()))
+                SecretsError::InvalidParameter(format!(
+                    "Invalid filter values for key: {}",
+                    filter.key.unwrap_or_default()
+                ))
             })?;
             Ok(Filter { key, values })
         })
@@ -472,7 +625,11 @@ fn describe_out(record: SecretRecord) -> sm::DescribeSecretOutput {
         last_changed_date: Some(timestamp(record.last_changed_at)),
         last_accessed_date: record.last_accessed_at.map(timestamp),
         deleted_date: record.deleted_at.map(timestamp),
-        next_rotation_date: rotation.as_ref().filter(|r| r.enabled).and_then(|r| r.next_rotation_at).map(timestamp),
+        next_rotation_date: rotation
+            .as_ref()
+            .filter(|r| r.enabled)
+            .and_then(|r| r.next_rotation_at)
+            .map(timestamp),
         tags: tags_out(record.tags),
         owning_service: record.owning_service,
         created_date: Some(timestamp(record.created_at)),

@@ -895,7 +895,7 @@ async fn create_key_validation_and_tags() {
             None => break,
         }
     }
-    assert_eq!(seen, [key.key_id.clone()]);
+    assert_eq!(seen, std::slice::from_ref(&key.key_id));
     assert_kind(
         env.kms.list_keys(&env.authz, &env.caller, Some(0), None).await,
         "Validation",

@@ -44,8 +44,14 @@ impl SecretsError {
         )
     }
 
-    pub(crate) fn internal(context: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Service(ServiceError::Internal { context, source: Some(Box::new(source)) })
+    pub(crate) fn internal(
+        context: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Service(ServiceError::Internal {
+            context,
+            source: Some(Box::new(source)),
+        })
     }
 
     /// A KMS failure while sealing a new value.

@@ -45,7 +45,12 @@ pub struct Filter {
 
 /// Whether `secret` passes every filter.
 pub(crate) fn matches_all(filters: &[Filter], secret: &SecretRecord) -> bool {
-    filters.iter().all(|filter| filter.values.iter().any(|value| matches_value(filter.key, value, secret)))
+    filters.iter().all(|filter| {
+        filter
+            .values
+            .iter()
+            .any(|value| matches_value(filter.key, value, secret))
+    })
 }
 
 fn matches_value(key: FilterKey, value: &str, secret: &SecretRecord) -> bool {
@@ -61,10 +66,15 @@ fn matches_plain(key: FilterKey, value: &str, secret: &SecretRecord) -> bool {
         FilterKey::Name => secret.name.starts_with(value),
         FilterKey::TagKey => tags.iter().any(|t| t.key.starts_with(value)),
         FilterKey::TagValue => tags.iter().any(|t| t.value.starts_with(value)),
-        FilterKey::PrimaryRegion => {
-            secret.primary_region.as_deref().unwrap_or(secret.region.as_str()).starts_with(value)
-        }
-        FilterKey::OwningService => secret.owning_service.as_deref().is_some_and(|s| s.starts_with(value)),
+        FilterKey::PrimaryRegion => secret
+            .primary_region
+            .as_deref()
+            .unwrap_or(secret.region.as_str())
+            .starts_with(value),
+        FilterKey::OwningService => secret
+            .owning_service
+            .as_deref()
+            .is_some_and(|s| s.starts_with(value)),
         FilterKey::Description => {
             let words = words(secret.description.as_deref().unwrap_or(""));
             query_words(value).all(|q| words.iter().any(|w| w.starts_with(&q)))
@@ -130,7 +140,14 @@ mod tests {
             kms_key_id: None,
             secret_type: None,
             owning_service: None,
-            tags: Some(tags.iter().map(|(k, v)| Tag { key: (*k).into(), value: (*v).into() }).collect()),
+            tags: Some(
+                tags.iter()
+                    .map(|(k, v)| Tag {
+                        key: (*k).into(),
+                        value: (*v).into(),
+                    })
+                    .collect(),
+            ),
             resource_policy: None,
             rotation: None,
             primary_region: None,
@@ -140,31 +157,130 @@ mod tests {
     }
 
     fn filter(key: &str, values: &[&str]) -> Filter {
-        Filter { key: FilterKey::parse(key).unwrap(), values: values.iter().map(|v| (*v).to_owned()).collect() }
+        Filter {
+            key: FilterKey::parse(key).unwrap(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
     }
 
     #[test]
     fn table() {
-        let cases: &[(&str, &[(&str, &[&str])], SecretRecord, bool)] = &[
-            ("name prefix", &[("name", &["/test"])], secret("/testing2/x", None, &[]), true),
-            ("name is case-sensitive", &[("name", &["/Test"])], secret("/testing2/x", None, &[]), false),
-            ("name negated", &[("name", &["!/"])], secret("plain", None, &[]), true),
-            ("name values OR", &[("name", &["foo", "bar"])], secret("bar1", None, &[]), true),
-            ("filters AND", &[("name", &["bar"]), ("tag-key", &["env"])], secret("bar1", None, &[]), false),
-            ("tag key prefix", &[("tag-key", &["en"])], secret("s", None, &[("env", "prod")]), true),
-            ("tag value prefix", &[("tag-value", &["pro"])], secret("s", None, &[("env", "prod")]), true),
-            ("description word prefix", &[("description", &["a"])], secret("s", Some("an secret"), &[]), true),
-            ("description mid-word", &[("description", &["a"])], secret("s", Some("thesecret"), &[]), false),
-            ("description words all", &[("description", &["a secret"])], secret("s", Some("asecret"), &[]), false),
-            ("description two words", &[("description", &["o t"])], secret("s", Some("one and two"), &[]), true),
-            ("description negated", &[("description", &["!a"])], secret("s", Some("the secret"), &[]), true),
-            ("description case", &[("description", &["SEC"])], secret("s", Some("a secret"), &[]), true),
-            ("all camel case", &[("all", &["sec"])], secret("SecretOne", None, &[]), true),
-            ("all mid word", &[("all", &["ret"])], secret("SecretOne", None, &[]), false),
-            ("all across attributes", &[("all", &["d t"])], secret("x", Some("DescTwo"), &[]), true),
-            ("all tags", &[("all", &["prod"])], secret("x", None, &[("env", "production")]), true),
-            ("primary region", &[("primary-region", &["us-"])], secret("x", None, &[]), true),
-            ("owning service absent", &[("owning-service", &["rds"])], secret("x", None, &[]), false),
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])], SecretRecord, bool);
+        let cases: &[Case<'_>] = &[
+            (
+                "name prefix",
+                &[("name", &["/test"])],
+                secret("/testing2/x", None, &[]),
+                true,
+            ),
+            (
+                "name is case-sensitive",
+                &[("name", &["/Test"])],
+                secret("/testing2/x", None, &[]),
+                false,
+            ),
+            (
+                "name negated",
+                &[("name", &["!/"])],
+                secret("plain", None, &[]),
+                true,
+            ),
+            (
+                "name values OR",
+                &[("name", &["foo", "bar"])],
+                secret("bar1", None, &[]),
+                true,
+            ),
+            (
+                "filters AND",
+                &[("name", &["bar"]), ("tag-key", &["env"])],
+                secret("bar1", None, &[]),
+                false,
+            ),
+            (
+                "tag key prefix",
+                &[("tag-key", &["en"])],
+                secret("s", None, &[("env", "prod")]),
+                true,
+            ),
+            (
+                "tag value prefix",
+                &[("tag-value", &["pro"])],
+                secret("s", None, &[("env", "prod")]),
+                true,
+            ),
+            (
+                "description word prefix",
+                &[("description", &["a"])],
+                secret("s", Some("an secret"), &[]),
+                true,
+            ),
+            (
+                "description mid-word",
+                &[("description", &["a"])],
+                secret("s", Some("thesecret"), &[]),
+                false,
+            ),
+            (
+                "description words all",
+                &[("description", &["a secret"])],
+                secret("s", Some("asecret"), &[]),
+                false,
+            ),
+            (
+                "description two words",
+                &[("description", &["o t"])],
+                secret("s", Some("one and two"), &[]),
+                true,
+            ),
+            (
+                "description negated",
+                &[("description", &["!a"])],
+                secret("s", Some("the secret"), &[]),
+                true,
+            ),
+            (
+                "description case",
+                &[("description", &["SEC"])],
+                secret("s", Some("a secret"), &[]),
+                true,
+            ),
+            (
+                "all camel case",
+                &[("all", &["sec"])],
+                secret("SecretOne", None, &[]),
+                true,
+            ),
+            (
+                "all mid word",
+                &[("all", &["ret"])],
+                secret("SecretOne", None, &[]),
+                false,
+            ),
+            (
+                "all across attributes",
+                &[("all", &["d t"])],
+                secret("x", Some("DescTwo"), &[]),
+                true,
+            ),
+            (
+                "all tags",
+                &[("all", &["prod"])],
+                secret("x", None, &[("env", "production")]),
+                true,
+            ),
+            (
+                "primary region",
+                &[("primary-region", &["us-"])],
+                secret("x", None, &[]),
+                true,
+            ),
+            (
+                "owning service absent",
+                &[("owning-service", &["rds"])],
+                secret("x", None, &[]),
+                false,
+            ),
         ];
         for (name, filters, secret, expected) in cases {
             let filters: Vec<Filter> = filters.iter().map(|(k, v)| filter(k, v)).collect();
@@ -175,7 +291,10 @@ mod tests {
     #[test]
     fn splits_words() {
         assert_eq!(words("MyTestPhrase"), ["my", "test", "phrase"]);
-        assert_eq!(words("a/b-c_d+e=f.g@h i"), ["a", "b", "c", "d", "e", "f", "g", "h", "i"]);
+        assert_eq!(
+            words("a/b-c_d+e=f.g@h i"),
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        );
         assert_eq!(words("ABC"), ["abc"]);
     }
 }

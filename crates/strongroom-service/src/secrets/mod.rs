@@ -5,6 +5,7 @@
 //! sealed under a fresh KMS data key bound to the secret's ARN and version id, so a value row moved to another
 //! secret or version does not open.
 
+mod cache;
 mod error;
 pub mod filters;
 mod names;
@@ -16,13 +17,13 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use strongroom_crypto::random::PasswordRules;
 use strongroom_crypto::SecretString;
-use strongroom_store::secrets::{
-    ReplicaRecord, SecretCursor, SecretOrder, SecretPage, SecretRecord, SecretValueRecord,
-    SecretWrite, Tag, VersionRecord,
-};
+use strongroom_crypto::random::PasswordRules;
 use strongroom_store::StoreError;
+use strongroom_store::secrets::{
+    ReplicaRecord, SecretCursor, SecretOrder, SecretPage, SecretRecord, SecretValueRecord, SecretWrite, Tag,
+    VersionRecord,
+};
 use strongroom_types::{AccountId, Clock, OffsetDateTime, Region};
 use time::Duration;
 
@@ -31,10 +32,10 @@ pub use filters::{Filter, FilterKey};
 use names::{SecretRef, SecretRefError};
 pub use values::SecretPayload;
 
+use crate::Store;
 use crate::authz::{self, Authorizer};
 use crate::caller::Caller;
 use crate::kms::Kms;
-use crate::Store;
 
 /// How often a write is retried after losing a race with another writer of the same secret.
 const WRITE_ATTEMPTS: usize = 8;
@@ -54,6 +55,8 @@ pub struct Secrets {
     clock: Arc<dyn Clock>,
     /// The day each (secret, version) read was last recorded, so a read writes at most once a day.
     accessed: Mutex<HashMap<(String, String), OffsetDateTime>>,
+    /// Records and sealed values for the read path.
+    cache: cache::ReadCache,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -74,6 +77,15 @@ pub struct CreateSecret {
     pub add_replica_regions: Vec<(String, Option<String>)>,
     pub force_overwrite_replica_secret: bool,
     pub secret_type: Option<String>,
+}
+
+/// UpdateSecret's input.
+#[derive(Debug, Default)]
+pub struct UpdateSecret {
+    pub client_request_token: Option<String>,
+    pub description: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub value: Option<SecretPayload>,
 }
 
 /// What a write returns: the secret, and the version it made (if any) with that version's labels.
@@ -136,7 +148,11 @@ pub struct RotationConfig {
 #[derive(Debug)]
 pub enum BatchEntry {
     Value(SecretValue),
-    Error { secret_id: String, code: &'static str, message: String },
+    Error {
+        secret_id: String,
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// ValidateResourcePolicy's answer.
@@ -148,20 +164,70 @@ pub struct PolicyValidation {
 
 impl Secrets {
     pub fn new(store: Arc<dyn Store>, kms: Arc<Kms>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, kms, clock, accessed: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            kms,
+            clock,
+            accessed: Mutex::new(HashMap::new()),
+            cache: cache::ReadCache::default(),
+        }
     }
 
     fn now(&self) -> OffsetDateTime {
         crate::truncate_to_millis(self.clock.now())
     }
 
-    fn authorize(&self, authz: &Authorizer, caller: &Caller, action: &str, resource: &str) -> Result<authz::Allowed> {
+    fn authorize(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+    ) -> Result<authz::Allowed> {
         let account = resource.split(':').nth(4).unwrap_or("");
-        Ok(authz.authorize(caller, &authz::Request { action, resource, resource_account: account })?)
+        Ok(authz.authorize(
+            caller,
+            &authz::Request {
+                action,
+                resource,
+                resource_account: account,
+            },
+        )?)
+    }
+
+    /// Applies `writes` atomically and drops what this node had cached about the secrets they touch.
+    async fn write(&self, writes: &[SecretWrite]) -> Result<(), StoreError> {
+        let result = self.store.write_secrets(writes).await;
+        for write in writes {
+            let arn = match write {
+                SecretWrite::Create { secret, .. } | SecretWrite::Update { secret, .. } => &secret.arn,
+                SecretWrite::Purge { arn, .. } => arn,
+            };
+            self.cache.forget(arn);
+        }
+        result
     }
 
     // ---------------------------------------------------------------------------------------------------
     // Lookup
+
+    /// Like `find`, through the read cache: for reads only, never for a read-modify-write.
+    async fn find_cached(&self, caller: &Caller, secret_id: &str) -> Result<Arc<SecretRecord>> {
+        let cached = match SecretRef::parse(secret_id) {
+            Ok(SecretRef::Name(name)) => {
+                self.cache
+                    .record_by_name(caller.account().as_str(), caller.region().as_str(), &name)
+            }
+            Ok(SecretRef::Arn { arn, .. }) => self.cache.record_by_arn(&arn),
+            _ => None,
+        };
+        if let Some(record) = cached {
+            return Ok(record);
+        }
+        let record = Arc::new(self.find(caller, secret_id).await?);
+        self.cache.put_record(Arc::clone(&record));
+        Ok(record)
+    }
 
     /// The secret `secret_id` names for `caller`, deleted or not.
     async fn find(&self, caller: &Caller, secret_id: &str) -> Result<SecretRecord> {
@@ -170,16 +236,27 @@ impl Secrets {
             SecretRefError::NotASecretArn => SecretsError::not_found(),
         })?;
         let found = match reference {
-            SecretRef::Name(name) => self.store.secret_by_name(caller.account(), caller.region(), &name).await,
+            SecretRef::Name(name) => {
+                self.store
+                    .secret_by_name(caller.account(), caller.region(), &name)
+                    .await
+            }
             SecretRef::Arn { arn, .. } => self.store.secret_by_arn(&arn).await,
-            SecretRef::PartialArn { account, region, name } => {
-                let (Ok(account), Ok(region)) = (account.parse::<AccountId>(), region.parse::<Region>()) else {
+            SecretRef::PartialArn {
+                account,
+                region,
+                name,
+            } => {
+                let (Ok(account), Ok(region)) = (account.parse::<AccountId>(), region.parse::<Region>())
+                else {
                     return Err(SecretsError::not_found());
                 };
                 self.store.secret_by_name(&account, &region, &name).await
             }
         };
-        found.map_err(|err| SecretsError::internal("reading a secret", err))?.ok_or_else(SecretsError::not_found)
+        found
+            .map_err(|err| SecretsError::internal("reading a secret", err))?
+            .ok_or_else(SecretsError::not_found)
     }
 
     /// Finds the secret and authorizes `action` on it.
@@ -198,14 +275,23 @@ impl Secrets {
     // ---------------------------------------------------------------------------------------------------
     // Writes
 
-    pub async fn create_secret(&self, authz: &Authorizer, caller: &Caller, input: CreateSecret) -> Result<Written> {
+    pub async fn create_secret(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        input: CreateSecret,
+    ) -> Result<Written> {
         if !names::is_valid_name(&input.name) {
             return Err(SecretsError::Validation(names::INVALID_NAME.to_owned()));
         }
         if input.value.is_some() && input.client_request_token.is_none() {
             return Err(missing_token());
         }
-        let tags = input.tags.clone().map(|tags| merge_tags(None, tags)).transpose()?;
+        let tags = input
+            .tags
+            .clone()
+            .map(|tags| merge_tags(None, tags))
+            .transpose()?;
         for (region, _) in &input.add_replica_regions {
             if region == caller.region().as_str() {
                 return Err(SecretsError::InvalidParameter(
@@ -213,8 +299,11 @@ impl Secrets {
                 ));
             }
         }
-        if let Some(existing) =
-            self.store.secret_by_name(caller.account(), caller.region(), &input.name).await.map_err(store_err)?
+        if let Some(existing) = self
+            .store
+            .secret_by_name(caller.account(), caller.region(), &input.name)
+            .await
+            .map_err(store_err)?
         {
             return self.create_again(authz, caller, &existing, &input).await;
         }
@@ -254,9 +343,13 @@ impl Secrets {
         }
         let mut replica_writes = Vec::new();
         for (region, kms_key_id) in &input.add_replica_regions {
-            let (replica, replica_values) =
-                self.replica_of(&record, region, kms_key_id.clone(), input.value.as_ref(), now).await?;
-            replica_writes.push(SecretWrite::Create { secret: replica, values: replica_values });
+            let (replica, replica_values) = self
+                .replica_of(&record, region, kms_key_id.clone(), input.value.as_ref(), now)
+                .await?;
+            replica_writes.push(SecretWrite::Create {
+                secret: replica,
+                values: replica_values,
+            });
             record.replicas.push(ReplicaRecord {
                 region: region.clone(),
                 kms_key_id: kms_key_id.clone(),
@@ -265,9 +358,12 @@ impl Secrets {
                 last_accessed_at: None,
             });
         }
-        let mut writes = vec![SecretWrite::Create { secret: record.clone(), values }];
+        let mut writes = vec![SecretWrite::Create {
+            secret: record.clone(),
+            values,
+        }];
         writes.extend(replica_writes);
-        match self.store.write_secrets(&writes).await {
+        match self.write(&writes).await {
             Ok(()) => {}
             Err(StoreError::AlreadyExists) => {
                 return Err(SecretsError::ResourceExists(format!(
@@ -282,7 +378,13 @@ impl Secrets {
             .and_then(|id| record.versions.iter().find(|v| &v.version_id == id))
             .map(|v| v.stages.clone())
             .unwrap_or_default();
-        Ok(Written { arn, name: record.name, version_id, version_stages, replicas: record.replicas })
+        Ok(Written {
+            arn,
+            name: record.name,
+            version_id,
+            version_stages,
+            replicas: record.replicas,
+        })
     }
 
     /// CreateSecret for a name that exists: an idempotent retry succeeds, anything else is refused.
@@ -300,22 +402,25 @@ impl Secrets {
                     .to_owned(),
             ));
         }
-        if let (Some(token), Some(payload)) = (&input.client_request_token, &input.value) {
-            if let Some(version) = existing.versions.iter().find(|v| &v.version_id == token) {
-                return if self.same_value(existing, version, payload).await? {
-                    Ok(Written {
-                        arn: existing.arn.clone(),
-                        name: existing.name.clone(),
-                        version_id: Some(token.clone()),
-                        version_stages: version.stages.clone(),
-                        replicas: existing.replicas.clone(),
-                    })
-                } else {
-                    Err(token_in_use(token, &existing.arn))
-                };
-            }
+        if let (Some(token), Some(payload)) = (&input.client_request_token, &input.value)
+            && let Some(version) = existing.versions.iter().find(|v| &v.version_id == token)
+        {
+            return if self.same_value(existing, version, payload).await? {
+                Ok(Written {
+                    arn: existing.arn.clone(),
+                    name: existing.name.clone(),
+                    version_id: Some(token.clone()),
+                    version_stages: version.stages.clone(),
+                    replicas: existing.replicas.clone(),
+                })
+            } else {
+                Err(token_in_use(token, &existing.arn))
+            };
         }
-        Err(SecretsError::ResourceExists(format!("The operation failed because the secret {} already exists.", input.name)))
+        Err(SecretsError::ResourceExists(format!(
+            "The operation failed because the secret {} already exists.",
+            input.name
+        )))
     }
 
     pub async fn put_secret_value(
@@ -328,11 +433,22 @@ impl Secrets {
         version_stages: Option<Vec<String>>,
     ) -> Result<Written> {
         let Some(payload) = payload else {
-            return Err(SecretsError::InvalidRequest("You must provide either SecretString or SecretBinary.".to_owned()));
+            return Err(SecretsError::InvalidRequest(
+                "You must provide either SecretString or SecretBinary.".to_owned(),
+            ));
         };
         let token = token.ok_or_else(missing_token)?;
-        self.write_version(authz, caller, secret_id, "secretsmanager:PutSecretValue", &token, &payload, version_stages, None)
-            .await
+        self.write_version(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:PutSecretValue",
+            &token,
+            &payload,
+            version_stages,
+            None,
+        )
+        .await
     }
 
     pub async fn update_secret(
@@ -340,12 +456,18 @@ impl Secrets {
         authz: &Authorizer,
         caller: &Caller,
         secret_id: &str,
-        token: Option<String>,
-        description: Option<String>,
-        kms_key_id: Option<String>,
-        payload: Option<SecretPayload>,
+        input: UpdateSecret,
     ) -> Result<Written> {
-        let metadata = MetadataChange { description, kms_key_id };
+        let UpdateSecret {
+            client_request_token: token,
+            description,
+            kms_key_id,
+            value: payload,
+        } = input;
+        let metadata = MetadataChange {
+            description,
+            kms_key_id,
+        };
         match payload {
             Some(payload) => {
                 let token = token.ok_or_else(missing_token)?;
@@ -363,7 +485,9 @@ impl Secrets {
             }
             None => {
                 for _ in 0..WRITE_ATTEMPTS {
-                    let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:UpdateSecret").await?;
+                    let record = self
+                        .find_authorized(authz, caller, secret_id, "secretsmanager:UpdateSecret")
+                        .await?;
                     ensure_writable(&record)?;
                     let now = self.now();
                     let mut next = record.clone();
@@ -372,7 +496,7 @@ impl Secrets {
                     let values = self.reencrypt_labelled(&record, &mut next).await?;
                     let mut writes = vec![update(&record, next.clone(), values, Vec::new())];
                     writes.extend(self.replica_writes(&next, None, &[], now).await?);
-                    match self.store.write_secrets(&writes).await {
+                    match self.write(&writes).await {
                         Ok(()) => {
                             return Ok(Written {
                                 arn: next.arn,
@@ -393,21 +517,39 @@ impl Secrets {
 
     /// When `next` names another KMS key than `current`, the versions labelled AWSCURRENT, AWSPENDING and
     /// AWSPREVIOUS are sealed again under it (as AWS does); returns their new value rows.
-    async fn reencrypt_labelled(&self, current: &SecretRecord, next: &mut SecretRecord) -> Result<Vec<SecretValueRecord>> {
+    async fn reencrypt_labelled(
+        &self,
+        current: &SecretRecord,
+        next: &mut SecretRecord,
+    ) -> Result<Vec<SecretValueRecord>> {
         if next.kms_key_id == current.kms_key_id {
             return Ok(Vec::new());
         }
         let now = self.now();
         let mut values = Vec::new();
         for version in current.versions.iter().filter(|v| {
-            v.has_value && v.stages.iter().any(|s| [stages::AWSCURRENT, stages::AWSPENDING, stages::AWSPREVIOUS].contains(&s.as_str()))
+            v.has_value
+                && v.stages.iter().any(|s| {
+                    [stages::AWSCURRENT, stages::AWSPENDING, stages::AWSPREVIOUS].contains(&s.as_str())
+                })
         }) {
-            let Some(stored) = self.store.secret_value(&current.arn, &version.version_id).await.map_err(store_err)? else {
+            let Some(stored) = self
+                .store
+                .secret_value(&current.arn, &version.version_id)
+                .await
+                .map_err(store_err)?
+            else {
                 continue;
             };
             let payload = values::open(&self.kms, current, &version.version_id, &stored.sealed).await?;
-            let (sealed_version, value) = self.seal_version(next, &version.version_id, &payload, now).await?;
-            if let Some(slot) = next.versions.iter_mut().find(|v| v.version_id == version.version_id) {
+            let (sealed_version, value) = self
+                .seal_version(next, &version.version_id, &payload, now)
+                .await?;
+            if let Some(slot) = next
+                .versions
+                .iter_mut()
+                .find(|v| v.version_id == version.version_id)
+            {
                 slot.kms_key_ids = sealed_version.kms_key_ids;
             }
             values.push(value);
@@ -468,18 +610,26 @@ impl Secrets {
                     let (version, value) = self.seal_version(&next, token, payload, now).await?;
                     // UpdateSecret always makes the new value current.
                     let labels = if metadata.is_some() { None } else { labels.clone() };
-                    stages::add_version(&mut next.versions, version, labels.as_deref()).map_err(stage_error)?;
+                    stages::add_version(&mut next.versions, version, labels.as_deref())
+                        .map_err(stage_error)?;
                     value
                 }
             };
             let removed = stages::prune(&mut next.versions, now).map_err(stage_error)?;
             next.last_changed_at = now;
-            let version_stages =
-                next.versions.iter().find(|v| v.version_id == token).map(|v| v.stages.clone()).unwrap_or_default();
+            let version_stages = next
+                .versions
+                .iter()
+                .find(|v| v.version_id == token)
+                .map(|v| v.stages.clone())
+                .unwrap_or_default();
             values.push(version_value);
             let mut writes = vec![update(&record, next.clone(), values, removed.clone())];
-            writes.extend(self.replica_writes(&next, Some((token, payload)), &removed, now).await?);
-            match self.store.write_secrets(&writes).await {
+            writes.extend(
+                self.replica_writes(&next, Some((token, payload)), &removed, now)
+                    .await?,
+            );
+            match self.write(&writes).await {
                 Ok(()) => {
                     return Ok(Written {
                         arn: next.arn,
@@ -514,7 +664,7 @@ impl Secrets {
             next.last_changed_at = now;
             let mut writes = vec![update(&record, next.clone(), Vec::new(), Vec::new())];
             writes.extend(self.replica_writes(&next, None, &[], now).await?);
-            match self.store.write_secrets(&writes).await {
+            match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -532,17 +682,35 @@ impl Secrets {
         remove_from: Option<&str>,
         move_to: Option<&str>,
     ) -> Result<SecretRecord> {
-        self.mutate(authz, caller, secret_id, "secretsmanager:UpdateSecretVersionStage", |record, _| {
-            stages::update_stage(&mut record.versions, stage, remove_from, move_to).map_err(stage_error)
-        })
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:UpdateSecretVersionStage",
+            |record, _| {
+                stages::update_stage(&mut record.versions, stage, remove_from, move_to).map_err(stage_error)
+            },
+        )
         .await
     }
 
-    pub async fn tag_resource(&self, authz: &Authorizer, caller: &Caller, secret_id: &str, tags: Vec<Tag>) -> Result<()> {
-        self.mutate(authz, caller, secret_id, "secretsmanager:TagResource", |record, _| {
-            record.tags = Some(merge_tags(record.tags.take(), tags.clone())?);
-            Ok(())
-        })
+    pub async fn tag_resource(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+        tags: Vec<Tag>,
+    ) -> Result<()> {
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:TagResource",
+            |record, _| {
+                record.tags = Some(merge_tags(record.tags.take(), tags.clone())?);
+                Ok(())
+            },
+        )
         .await
         .map(drop)
     }
@@ -554,12 +722,18 @@ impl Secrets {
         secret_id: &str,
         keys: Vec<String>,
     ) -> Result<()> {
-        self.mutate(authz, caller, secret_id, "secretsmanager:UntagResource", |record, _| {
-            if let Some(tags) = record.tags.as_mut() {
-                tags.retain(|t| !keys.contains(&t.key));
-            }
-            Ok(())
-        })
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:UntagResource",
+            |record, _| {
+                if let Some(tags) = record.tags.as_mut() {
+                    tags.retain(|t| !keys.contains(&t.key));
+                }
+                Ok(())
+            },
+        )
         .await
         .map(drop)
     }
@@ -571,53 +745,77 @@ impl Secrets {
         secret_id: &str,
         config: RotationConfig,
     ) -> Result<SecretRecord> {
-        if let Some(arn) = &config.lambda_arn {
-            if !arn.is_empty() && !arn.starts_with("arn:aws:lambda:") {
-                return Err(SecretsError::InvalidParameter(format!("Invalid RotationLambdaARN: {arn}")));
-            }
+        if let Some(arn) = &config.lambda_arn
+            && !arn.is_empty()
+            && !arn.starts_with("arn:aws:lambda:")
+        {
+            return Err(SecretsError::InvalidParameter(format!(
+                "Invalid RotationLambdaARN: {arn}"
+            )));
         }
         if config.automatically_after_days.is_some() && config.schedule_expression.is_some() {
             return Err(SecretsError::InvalidParameter(
                 "You can't specify both AutomaticallyAfterDays and ScheduleExpression.".to_owned(),
             ));
         }
-        self.mutate(authz, caller, secret_id, "secretsmanager:RotateSecret", |record, now| {
-            let mut rotation = record.rotation.clone().unwrap_or_default();
-            if config.lambda_arn.is_some() {
-                rotation.lambda_arn.clone_from(&config.lambda_arn);
-            }
-            if config.automatically_after_days.is_some() || config.schedule_expression.is_some() {
-                rotation.automatically_after_days = config.automatically_after_days;
-                rotation.schedule_expression.clone_from(&config.schedule_expression);
-                rotation.duration.clone_from(&config.duration);
-            }
-            if rotation.lambda_arn.is_none() {
-                return Err(SecretsError::InvalidRequest(
-                    "No Lambda rotation function ARN is associated with this secret.".to_owned(),
-                ));
-            }
-            rotation.enabled = true;
-            rotation.next_rotation_at = rotation.automatically_after_days.map(|days| now + Duration::days(days));
-            record.rotation = Some(rotation);
-            Ok(())
-        })
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:RotateSecret",
+            |record, now| {
+                let mut rotation = record.rotation.clone().unwrap_or_default();
+                if config.lambda_arn.is_some() {
+                    rotation.lambda_arn.clone_from(&config.lambda_arn);
+                }
+                if config.automatically_after_days.is_some() || config.schedule_expression.is_some() {
+                    rotation.automatically_after_days = config.automatically_after_days;
+                    rotation
+                        .schedule_expression
+                        .clone_from(&config.schedule_expression);
+                    rotation.duration.clone_from(&config.duration);
+                }
+                if rotation.lambda_arn.is_none() {
+                    return Err(SecretsError::InvalidRequest(
+                        "No Lambda rotation function ARN is associated with this secret.".to_owned(),
+                    ));
+                }
+                rotation.enabled = true;
+                rotation.next_rotation_at = rotation
+                    .automatically_after_days
+                    .map(|days| now + Duration::days(days));
+                record.rotation = Some(rotation);
+                Ok(())
+            },
+        )
         .await
     }
 
-    pub async fn cancel_rotate_secret(&self, authz: &Authorizer, caller: &Caller, secret_id: &str) -> Result<SecretRecord> {
-        self.mutate(authz, caller, secret_id, "secretsmanager:CancelRotateSecret", |record, _| {
-            let mut rotation = record.rotation.clone().unwrap_or_default();
-            rotation.enabled = false;
-            rotation.next_rotation_at = None;
-            record.rotation = Some(rotation);
-            // A pending rotation is abandoned: its placeholder loses AWSPENDING.
-            for version in &mut record.versions {
-                if !version.has_value {
-                    version.stages.retain(|s| s != stages::AWSPENDING);
+    pub async fn cancel_rotate_secret(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+    ) -> Result<SecretRecord> {
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:CancelRotateSecret",
+            |record, _| {
+                let mut rotation = record.rotation.clone().unwrap_or_default();
+                rotation.enabled = false;
+                rotation.next_rotation_at = None;
+                record.rotation = Some(rotation);
+                // A pending rotation is abandoned: its placeholder loses AWSPENDING.
+                for version in &mut record.versions {
+                    if !version.has_value {
+                        version.stages.retain(|s| s != stages::AWSPENDING);
+                    }
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -635,7 +833,8 @@ impl Secrets {
         let force = force.unwrap_or(false);
         if force && recovery_window_days.is_some() {
             return Err(SecretsError::InvalidParameter(
-                "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.".to_owned(),
+                "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays."
+                    .to_owned(),
             ));
         }
         let days = recovery_window_days.unwrap_or(30);
@@ -649,8 +848,16 @@ impl Secrets {
                 Err(SecretsError::NotFound(_)) if force => {
                     // AWS answers a forced deletion of an unknown secret with success.
                     self.authorize(authz, caller, "secretsmanager:DeleteSecret", "*")?;
-                    let arn = format!("arn:aws:secretsmanager:{}:{}:secret:{secret_id}", caller.region(), caller.account());
-                    return Ok(Deleted { arn, name: secret_id.to_owned(), deletion_date: self.now() });
+                    let arn = format!(
+                        "arn:aws:secretsmanager:{}:{}:secret:{secret_id}",
+                        caller.region(),
+                        caller.account()
+                    );
+                    return Ok(Deleted {
+                        arn,
+                        name: secret_id.to_owned(),
+                        deletion_date: self.now(),
+                    });
                 }
                 other => other?,
             };
@@ -666,7 +873,10 @@ impl Secrets {
             }
             let now = self.now();
             let write = if force {
-                SecretWrite::Purge { arn: record.arn.clone(), expected_revision: record.revision }
+                SecretWrite::Purge {
+                    arn: record.arn.clone(),
+                    expected_revision: record.revision,
+                }
             } else {
                 if record.deleted_at.is_some() {
                     return Err(SecretsError::marked_for_deletion());
@@ -677,10 +887,14 @@ impl Secrets {
                 next.last_changed_at = now;
                 update(&record, next, Vec::new(), Vec::new())
             };
-            match self.store.write_secrets(&[write]).await {
+            match self.write(&[write]).await {
                 Ok(()) => {
                     let deletion_date = if force { now } else { now + Duration::days(days) };
-                    return Ok(Deleted { arn: record.arn, name: record.name, deletion_date });
+                    return Ok(Deleted {
+                        arn: record.arn,
+                        name: record.name,
+                        deletion_date,
+                    });
                 }
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -689,9 +903,16 @@ impl Secrets {
         Err(busy())
     }
 
-    pub async fn restore_secret(&self, authz: &Authorizer, caller: &Caller, secret_id: &str) -> Result<SecretRecord> {
+    pub async fn restore_secret(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+    ) -> Result<SecretRecord> {
         for _ in 0..WRITE_ATTEMPTS {
-            let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:RestoreSecret").await?;
+            let record = self
+                .find_authorized(authz, caller, secret_id, "secretsmanager:RestoreSecret")
+                .await?;
             if record.deleted_at.is_none() {
                 return Ok(record);
             }
@@ -699,7 +920,10 @@ impl Secrets {
             next.deleted_at = None;
             next.purge_at = None;
             next.last_changed_at = self.now();
-            match self.store.write_secrets(&[update(&record, next.clone(), Vec::new(), Vec::new())]).await {
+            match self
+                .write(&[update(&record, next.clone(), Vec::new(), Vec::new())])
+                .await
+            {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -710,11 +934,18 @@ impl Secrets {
 
     /// Removes for good the secrets whose recovery window has passed; returns how many.
     pub async fn purge_due(&self) -> Result<usize> {
-        let due = self.store.secrets_to_purge(self.now(), 100).await.map_err(store_err)?;
+        let due = self
+            .store
+            .secrets_to_purge(self.now(), 100)
+            .await
+            .map_err(store_err)?;
         let mut purged = 0;
         for record in due {
-            let write = SecretWrite::Purge { arn: record.arn.clone(), expected_revision: record.revision };
-            match self.store.write_secrets(&[write]).await {
+            let write = SecretWrite::Purge {
+                arn: record.arn.clone(),
+                expected_revision: record.revision,
+            };
+            match self.write(&[write]).await {
                 Ok(()) => purged += 1,
                 // Restored or changed meanwhile: it is no longer due as it was.
                 Err(StoreError::Conflict | StoreError::NotFound) => {}
@@ -735,7 +966,8 @@ impl Secrets {
         version_id: Option<&str>,
         version_stage: Option<&str>,
     ) -> Result<SecretValue> {
-        let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:GetSecretValue").await?;
+        let record = self.find_cached(caller, secret_id).await?;
+        self.authorize(authz, caller, "secretsmanager:GetSecretValue", &record.arn)?;
         self.read_value(&record, version_id, version_stage).await
     }
 
@@ -750,15 +982,22 @@ impl Secrets {
         }
         let version = match (version_id, version_stage) {
             (Some(id), stage) => {
-                let version = record.versions.iter().find(|v| v.version_id == id).ok_or_else(|| {
-                    SecretsError::NotFound(format!("Secrets Manager can't find the specified secret value for VersionId: {id}"))
-                })?;
-                if let Some(stage) = stage {
-                    if !version.stages.iter().any(|s| s == stage) {
-                        return Err(SecretsError::InvalidRequest(
-                            "You provided a VersionStage that is not associated to the provided VersionId.".to_owned(),
-                        ));
-                    }
+                let version = record
+                    .versions
+                    .iter()
+                    .find(|v| v.version_id == id)
+                    .ok_or_else(|| {
+                        SecretsError::NotFound(format!(
+                            "Secrets Manager can't find the specified secret value for VersionId: {id}"
+                        ))
+                    })?;
+                if let Some(stage) = stage
+                    && !version.stages.iter().any(|s| s == stage)
+                {
+                    return Err(SecretsError::InvalidRequest(
+                        "You provided a VersionStage that is not associated to the provided VersionId."
+                            .to_owned(),
+                    ));
                 }
                 version
             }
@@ -777,13 +1016,30 @@ impl Secrets {
                 version.version_id
             )));
         }
-        let stored = self
-            .store
-            .secret_value(&record.arn, &version.version_id)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(|| SecretsError::internal("a version's value row is missing", MissingValue))?;
-        let payload = values::open(&self.kms, record, &version.version_id, &stored.sealed).await?;
+        let sealed = match self
+            .cache
+            .value(&record.arn, &version.version_id, record.revision)
+        {
+            Some(sealed) => sealed,
+            None => {
+                let stored = self
+                    .store
+                    .secret_value(&record.arn, &version.version_id)
+                    .await
+                    .map_err(store_err)?
+                    .ok_or_else(|| {
+                        SecretsError::internal("a version's value row is missing", MissingValue)
+                    })?;
+                self.cache.put_value(
+                    &record.arn,
+                    &version.version_id,
+                    record.revision,
+                    stored.sealed.clone(),
+                );
+                stored.sealed
+            }
+        };
+        let payload = values::open(&self.kms, record, &version.version_id, &sealed).await?;
         self.record_access(record, &version.version_id).await;
         Ok(SecretValue {
             arn: record.arn.clone(),
@@ -810,13 +1066,23 @@ impl Secrets {
             }
             accessed.insert(key, day);
         }
-        if let Err(err) = self.store.record_secret_access(&record.arn, version_id, day).await {
+        if let Err(err) = self
+            .store
+            .record_secret_access(&record.arn, version_id, day)
+            .await
+        {
             tracing::warn!(error = %err, "recording a secret's last access failed");
         }
     }
 
-    pub async fn describe_secret(&self, authz: &Authorizer, caller: &Caller, secret_id: &str) -> Result<SecretRecord> {
-        self.find_authorized(authz, caller, secret_id, "secretsmanager:DescribeSecret").await
+    pub async fn describe_secret(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+    ) -> Result<SecretRecord> {
+        self.find_authorized(authz, caller, secret_id, "secretsmanager:DescribeSecret")
+            .await
     }
 
     pub async fn list_secret_version_ids(
@@ -828,7 +1094,9 @@ impl Secrets {
         max_results: Option<u32>,
         next_token: Option<&str>,
     ) -> Result<(SecretRecord, Vec<VersionRecord>, Option<String>)> {
-        let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:ListSecretVersionIds").await?;
+        let record = self
+            .find_authorized(authz, caller, secret_id, "secretsmanager:ListSecretVersionIds")
+            .await?;
         let mut versions: Vec<VersionRecord> = record
             .versions
             .iter()
@@ -846,7 +1114,12 @@ impl Secrets {
         Ok((record, page, next))
     }
 
-    pub async fn list_secrets(&self, authz: &Authorizer, caller: &Caller, query: &ListQuery) -> Result<SecretList> {
+    pub async fn list_secrets(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        query: &ListQuery,
+    ) -> Result<SecretList> {
         self.authorize(authz, caller, "secretsmanager:ListSecrets", "*")?;
         self.list(caller, query).await
     }
@@ -859,18 +1132,29 @@ impl Secrets {
             (true, true) => SecretOrder::NameDesc,
         };
         let wanted = query.max_results.unwrap_or(100).clamp(1, 100) as usize;
-        let mut after = query.next_token.as_deref().map(|t| decode_cursor(t, order)).transpose()?;
+        let mut after = query
+            .next_token
+            .as_deref()
+            .map(|t| decode_cursor(t, order))
+            .transpose()?;
         // A lone positive name filter is a prefix the store can use.
         let name_prefix = match query.filters.as_slice() {
-            [Filter { key: FilterKey::Name, values }] if values.len() == 1 && !values[0].starts_with('!') => {
-                Some(values[0].clone())
-            }
+            [
+                Filter {
+                    key: FilterKey::Name,
+                    values,
+                },
+            ] if values.len() == 1 && !values[0].starts_with('!') => Some(values[0].clone()),
             _ => None,
         };
         let mut found = Vec::new();
         let mut exhausted = false;
         for _ in 0..SCAN_PAGES {
-            let limit = if query.filters.is_empty() { wanted as u32 + 1 } else { SCAN_PAGE };
+            let limit = if query.filters.is_empty() {
+                wanted as u32 + 1
+            } else {
+                SCAN_PAGE
+            };
             let page = SecretPage {
                 order,
                 after: after.clone(),
@@ -878,13 +1162,20 @@ impl Secrets {
                 include_deleted: query.include_planned_deletion,
                 name_prefix: name_prefix.clone(),
             };
-            let batch = self.store.list_secrets(caller.account(), caller.region(), &page).await.map_err(store_err)?;
+            let batch = self
+                .store
+                .list_secrets(caller.account(), caller.region(), &page)
+                .await
+                .map_err(store_err)?;
             let short = batch.len() < limit as usize;
             for record in batch {
                 if found.len() == wanted {
                     // One more exists: the next page starts after the last one returned.
                     let last: &SecretRecord = &found[found.len() - 1];
-                    return Ok(SecretList { next_token: Some(encode_cursor(last, order)), secrets: found });
+                    return Ok(SecretList {
+                        next_token: Some(encode_cursor(last, order)),
+                        secrets: found,
+                    });
                 }
                 after = Some(cursor_of(&record));
                 if filters::matches_all(&query.filters, &record) {
@@ -896,8 +1187,13 @@ impl Secrets {
                 break;
             }
         }
-        let next_token = (!exhausted).then(|| after.as_ref().map(|c| encode_cursor_parts(c, order))).flatten();
-        Ok(SecretList { secrets: found, next_token })
+        let next_token = (!exhausted)
+            .then(|| after.as_ref().map(|c| encode_cursor_parts(c, order)))
+            .flatten();
+        Ok(SecretList {
+            secrets: found,
+            next_token,
+        })
     }
 
     pub async fn batch_get_secret_value(
@@ -919,7 +1215,8 @@ impl Secrets {
         }
         if max_results.is_some() && filters.is_none() {
             return Err(SecretsError::InvalidParameter(
-                "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.".to_owned(),
+                "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided."
+                    .to_owned(),
             ));
         }
         self.authorize(authz, caller, "secretsmanager:BatchGetSecretValue", "*")?;
@@ -944,7 +1241,11 @@ impl Secrets {
                 Ok(value) => BatchEntry::Value(value),
                 Err(err) => {
                     let (code, message) = batch_error(&err);
-                    BatchEntry::Error { secret_id: id, code, message }
+                    BatchEntry::Error {
+                        secret_id: id,
+                        code,
+                        message,
+                    }
                 }
             });
         }
@@ -972,10 +1273,16 @@ impl Secrets {
                     .to_owned(),
             ));
         }
-        self.mutate(authz, caller, secret_id, "secretsmanager:PutResourcePolicy", |record, _| {
-            record.resource_policy = Some(policy.to_owned());
-            Ok(())
-        })
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:PutResourcePolicy",
+            |record, _| {
+                record.resource_policy = Some(policy.to_owned());
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -986,9 +1293,13 @@ impl Secrets {
         secret_id: &str,
         policy_name: Option<&str>,
     ) -> Result<SecretRecord> {
-        let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:GetResourcePolicy").await?;
+        let record = self
+            .find_authorized(authz, caller, secret_id, "secretsmanager:GetResourcePolicy")
+            .await?;
         if policy_name.is_some_and(|n| n != "default") {
-            return Err(SecretsError::NotFound("Secrets Manager can't find the specified resource policy.".to_owned()));
+            return Err(SecretsError::NotFound(
+                "Secrets Manager can't find the specified resource policy.".to_owned(),
+            ));
         }
         Ok(record)
     }
@@ -1001,10 +1312,16 @@ impl Secrets {
         policy_name: Option<&str>,
     ) -> Result<SecretRecord> {
         check_policy_name(policy_name)?;
-        self.mutate(authz, caller, secret_id, "secretsmanager:DeleteResourcePolicy", |record, _| {
-            record.resource_policy = None;
-            Ok(())
-        })
+        self.mutate(
+            authz,
+            caller,
+            secret_id,
+            "secretsmanager:DeleteResourcePolicy",
+            |record, _| {
+                record.resource_policy = None;
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -1017,7 +1334,8 @@ impl Secrets {
     ) -> Result<PolicyValidation> {
         match secret_id {
             Some(id) => {
-                self.find_authorized(authz, caller, id, "secretsmanager:ValidateResourcePolicy").await?;
+                self.find_authorized(authz, caller, id, "secretsmanager:ValidateResourcePolicy")
+                    .await?;
             }
             None => {
                 self.authorize(authz, caller, "secretsmanager:ValidateResourcePolicy", "*")?;
@@ -1033,7 +1351,10 @@ impl Secrets {
                     .to_owned(),
             ));
         }
-        Ok(PolicyValidation { passed: errors.is_empty(), errors })
+        Ok(PolicyValidation {
+            passed: errors.is_empty(),
+            errors,
+        })
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -1048,7 +1369,14 @@ impl Secrets {
         force_overwrite: bool,
     ) -> Result<SecretRecord> {
         for _ in 0..WRITE_ATTEMPTS {
-            let record = self.find_authorized(authz, caller, secret_id, "secretsmanager:ReplicateSecretToRegions").await?;
+            let record = self
+                .find_authorized(
+                    authz,
+                    caller,
+                    secret_id,
+                    "secretsmanager:ReplicateSecretToRegions",
+                )
+                .await?;
             ensure_writable(&record)?;
             let now = self.now();
             let mut next = record.clone();
@@ -1062,11 +1390,14 @@ impl Secrets {
                 if next.replicas.iter().any(|r| &r.region == region) {
                     continue;
                 }
-                let region_parsed: Region = region
-                    .parse()
-                    .map_err(|_| SecretsError::InvalidParameter(format!("Invalid replica region: {region}")))?;
-                let existing =
-                    self.store.secret_by_name(&record.account_id, &region_parsed, &record.name).await.map_err(store_err)?;
+                let region_parsed: Region = region.parse().map_err(|_| {
+                    SecretsError::InvalidParameter(format!("Invalid replica region: {region}"))
+                })?;
+                let existing = self
+                    .store
+                    .secret_by_name(&record.account_id, &region_parsed, &record.name)
+                    .await
+                    .map_err(store_err)?;
                 let mut replica_status = ReplicaRecord {
                     region: region.clone(),
                     kms_key_id: kms_key_id.clone(),
@@ -1084,15 +1415,23 @@ impl Secrets {
                         next.replicas.push(replica_status);
                         continue;
                     }
-                    writes.push(SecretWrite::Purge { arn: existing.arn.clone(), expected_revision: existing.revision });
+                    writes.push(SecretWrite::Purge {
+                        arn: existing.arn.clone(),
+                        expected_revision: existing.revision,
+                    });
                 }
-                let (replica, values) = self.copy_to_replica(&record, region, kms_key_id.clone(), now).await?;
-                writes.push(SecretWrite::Create { secret: replica, values });
+                let (replica, values) = self
+                    .copy_to_replica(&record, region, kms_key_id.clone(), now)
+                    .await?;
+                writes.push(SecretWrite::Create {
+                    secret: replica,
+                    values,
+                });
                 next.replicas.push(replica_status);
             }
             next.last_changed_at = now;
             writes.insert(0, update(&record, next.clone(), Vec::new(), Vec::new()));
-            match self.store.write_secrets(&writes).await {
+            match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound | StoreError::AlreadyExists) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -1109,25 +1448,36 @@ impl Secrets {
         regions: Vec<String>,
     ) -> Result<SecretRecord> {
         for _ in 0..WRITE_ATTEMPTS {
-            let record =
-                self.find_authorized(authz, caller, secret_id, "secretsmanager:RemoveRegionsFromReplication").await?;
+            let record = self
+                .find_authorized(
+                    authz,
+                    caller,
+                    secret_id,
+                    "secretsmanager:RemoveRegionsFromReplication",
+                )
+                .await?;
             ensure_not_replica(&record)?;
             let mut next = record.clone();
             let mut writes = Vec::new();
             for region in &regions {
                 if !next.replicas.iter().any(|r| &r.region == region) {
-                    return Err(SecretsError::InvalidParameter(format!("Region {region} is not a replica of this secret.")));
+                    return Err(SecretsError::InvalidParameter(format!(
+                        "Region {region} is not a replica of this secret."
+                    )));
                 }
                 next.replicas.retain(|r| &r.region != region);
-                if let Some(replica_arn) = names::arn_in_region(&record.arn, region) {
-                    if let Some(replica) = self.store.secret_by_arn(&replica_arn).await.map_err(store_err)? {
-                        writes.push(SecretWrite::Purge { arn: replica.arn, expected_revision: replica.revision });
-                    }
+                if let Some(replica_arn) = names::arn_in_region(&record.arn, region)
+                    && let Some(replica) = self.store.secret_by_arn(&replica_arn).await.map_err(store_err)?
+                {
+                    writes.push(SecretWrite::Purge {
+                        arn: replica.arn,
+                        expected_revision: replica.revision,
+                    });
                 }
             }
             next.last_changed_at = self.now();
             writes.insert(0, update(&record, next.clone(), Vec::new(), Vec::new()));
-            match self.store.write_secrets(&writes).await {
+            match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -1144,22 +1494,31 @@ impl Secrets {
         secret_id: &str,
     ) -> Result<SecretRecord> {
         for _ in 0..WRITE_ATTEMPTS {
-            let replica = self.find_authorized(authz, caller, secret_id, "secretsmanager:StopReplicationToReplica").await?;
+            let replica = self
+                .find_authorized(
+                    authz,
+                    caller,
+                    secret_id,
+                    "secretsmanager:StopReplicationToReplica",
+                )
+                .await?;
             let Some(primary_region) = replica.primary_region.clone() else {
-                return Err(SecretsError::InvalidRequest("The secret is not a replica.".to_owned()));
+                return Err(SecretsError::InvalidRequest(
+                    "The secret is not a replica.".to_owned(),
+                ));
             };
             let mut standalone = replica.clone();
             standalone.primary_region = None;
             standalone.last_changed_at = self.now();
             let mut writes = vec![update(&replica, standalone.clone(), Vec::new(), Vec::new())];
-            if let Some(primary_arn) = names::arn_in_region(&replica.arn, &primary_region) {
-                if let Some(primary) = self.store.secret_by_arn(&primary_arn).await.map_err(store_err)? {
-                    let mut next = primary.clone();
-                    next.replicas.retain(|r| r.region != replica.region.as_str());
-                    writes.push(update(&primary, next, Vec::new(), Vec::new()));
-                }
+            if let Some(primary_arn) = names::arn_in_region(&replica.arn, &primary_region)
+                && let Some(primary) = self.store.secret_by_arn(&primary_arn).await.map_err(store_err)?
+            {
+                let mut next = primary.clone();
+                next.replicas.retain(|r| r.region != replica.region.as_str());
+                writes.push(update(&primary, next, Vec::new(), Vec::new()));
             }
-            match self.store.write_secrets(&writes).await {
+            match self.write(&writes).await {
                 Ok(()) => return Ok(standalone),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
@@ -1180,8 +1539,12 @@ impl Secrets {
     ) -> Result<Vec<SecretWrite>> {
         let mut writes = Vec::new();
         for replica_status in primary.replicas.iter().filter(|r| r.status == "InSync") {
-            let Some(replica_arn) = names::arn_in_region(&primary.arn, &replica_status.region) else { continue };
-            let Some(replica) = self.store.secret_by_arn(&replica_arn).await.map_err(store_err)? else { continue };
+            let Some(replica_arn) = names::arn_in_region(&primary.arn, &replica_status.region) else {
+                continue;
+            };
+            let Some(replica) = self.store.secret_by_arn(&replica_arn).await.map_err(store_err)? else {
+                continue;
+            };
             let mut next = mirror(primary, &replica, replica_status);
             let mut values = Vec::new();
             if let Some((version_id, payload)) = new_value {
@@ -1208,12 +1571,23 @@ impl Secrets {
         let (mut replica, _) = self.replica_of(primary, region, kms_key_id, None, now).await?;
         let mut values = Vec::new();
         for version in primary.versions.iter().filter(|v| v.has_value) {
-            let Some(stored) = self.store.secret_value(&primary.arn, &version.version_id).await.map_err(store_err)? else {
+            let Some(stored) = self
+                .store
+                .secret_value(&primary.arn, &version.version_id)
+                .await
+                .map_err(store_err)?
+            else {
                 continue;
             };
             let payload = values::open(&self.kms, primary, &version.version_id, &stored.sealed).await?;
-            let (sealed_version, value) = self.seal_version(&replica, &version.version_id, &payload, now).await?;
-            if let Some(slot) = replica.versions.iter_mut().find(|v| v.version_id == version.version_id) {
+            let (sealed_version, value) = self
+                .seal_version(&replica, &version.version_id, &payload, now)
+                .await?;
+            if let Some(slot) = replica
+                .versions
+                .iter_mut()
+                .find(|v| v.version_id == version.version_id)
+            {
                 slot.kms_key_ids = sealed_version.kms_key_ids;
             }
             values.push(value);
@@ -1230,8 +1604,9 @@ impl Secrets {
         payload: Option<&SecretPayload>,
         now: OffsetDateTime,
     ) -> Result<(SecretRecord, Vec<SecretValueRecord>)> {
-        let replica_region: Region =
-            region.parse().map_err(|_| SecretsError::InvalidParameter(format!("Invalid replica region: {region}")))?;
+        let replica_region: Region = region
+            .parse()
+            .map_err(|_| SecretsError::InvalidParameter(format!("Invalid replica region: {region}")))?;
         let arn = names::arn_in_region(&primary.arn, region).ok_or_else(SecretsError::not_found)?;
         let mut replica = primary.clone();
         replica.arn = arn;
@@ -1243,8 +1618,14 @@ impl Secrets {
         replica.created_at = now;
         let mut values = Vec::new();
         if let (Some(payload), Some(version)) = (payload, primary.versions.last()) {
-            let (sealed_version, value) = self.seal_version(&replica, &version.version_id, payload, now).await?;
-            if let Some(slot) = replica.versions.iter_mut().find(|v| v.version_id == version.version_id) {
+            let (sealed_version, value) = self
+                .seal_version(&replica, &version.version_id, payload, now)
+                .await?;
+            if let Some(slot) = replica
+                .versions
+                .iter_mut()
+                .find(|v| v.version_id == version.version_id)
+            {
                 slot.kms_key_ids = sealed_version.kms_key_ids;
             }
             values.push(value);
@@ -1264,7 +1645,11 @@ impl Secrets {
         now: OffsetDateTime,
     ) -> Result<(VersionRecord, SecretValueRecord)> {
         let (sealed, key) = values::seal(&self.kms, record, version_id, payload).await?;
-        let kms_key_ids = vec![if key.aws_managed { "DefaultEncryptionKey".to_owned() } else { key.arn }];
+        let kms_key_ids = vec![if key.aws_managed {
+            "DefaultEncryptionKey".to_owned()
+        } else {
+            key.arn
+        }];
         let version = VersionRecord {
             version_id: version_id.to_owned(),
             stages: Vec::new(),
@@ -1273,14 +1658,28 @@ impl Secrets {
             has_value: true,
             kms_key_ids,
         };
-        let value = SecretValueRecord { secret_arn: record.arn.clone(), version_id: version_id.to_owned(), sealed };
+        let value = SecretValueRecord {
+            secret_arn: record.arn.clone(),
+            version_id: version_id.to_owned(),
+            sealed,
+        };
         Ok((version, value))
     }
 
     /// Whether the stored value of `version` equals `payload` (for idempotent retries), compared in
     /// constant time.
-    async fn same_value(&self, record: &SecretRecord, version: &VersionRecord, payload: &SecretPayload) -> Result<bool> {
-        let Some(stored) = self.store.secret_value(&record.arn, &version.version_id).await.map_err(store_err)? else {
+    async fn same_value(
+        &self,
+        record: &SecretRecord,
+        version: &VersionRecord,
+        payload: &SecretPayload,
+    ) -> Result<bool> {
+        let Some(stored) = self
+            .store
+            .secret_value(&record.arn, &version.version_id)
+            .await
+            .map_err(store_err)?
+        else {
             return Ok(false);
         };
         let existing = values::open(&self.kms, record, &version.version_id, &stored.sealed).await?;
@@ -1288,7 +1687,8 @@ impl Secrets {
     }
 
     pub fn get_random_password(&self, rules: &PasswordRules) -> Result<SecretString> {
-        strongroom_crypto::random::password(rules).map_err(|err| SecretsError::InvalidParameter(err.to_string()))
+        strongroom_crypto::random::password(rules)
+            .map_err(|err| SecretsError::InvalidParameter(err.to_string()))
     }
 }
 
@@ -1322,7 +1722,11 @@ fn mirror(primary: &SecretRecord, replica: &SecretRecord, status: &ReplicaRecord
     next.replicas = Vec::new();
     // Keep the replica's own record of which key sealed each version it has.
     for version in &mut next.versions {
-        if let Some(own) = replica.versions.iter().find(|v| v.version_id == version.version_id) {
+        if let Some(own) = replica
+            .versions
+            .iter()
+            .find(|v| v.version_id == version.version_id)
+        {
             version.kms_key_ids.clone_from(&own.kms_key_ids);
         }
     }
@@ -1336,7 +1740,12 @@ fn update(
     removed_versions: Vec<String>,
 ) -> SecretWrite {
     next.revision = current.revision + 1;
-    SecretWrite::Update { secret: next, expected_revision: current.revision, values, removed_versions }
+    SecretWrite::Update {
+        secret: next,
+        expected_revision: current.revision,
+        values,
+        removed_versions,
+    }
 }
 
 fn ensure_writable(record: &SecretRecord) -> Result<()> {
@@ -1349,7 +1758,8 @@ fn ensure_writable(record: &SecretRecord) -> Result<()> {
 fn ensure_not_replica(record: &SecretRecord) -> Result<()> {
     if record.primary_region.is_some() {
         return Err(SecretsError::InvalidRequest(
-            "Operation not permitted on a replica secret. Call must be made in primary secret's region.".to_owned(),
+            "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+                .to_owned(),
         ));
     }
     Ok(())
@@ -1369,7 +1779,9 @@ fn merge_tags(existing: Option<Vec<Tag>>, new: Vec<Tag>) -> Result<Vec<Tag>> {
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(SecretsError::InvalidParameter(format!("A secret can have at most {MAX_TAGS} tags.")));
+        return Err(SecretsError::InvalidParameter(format!(
+            "A secret can have at most {MAX_TAGS} tags."
+        )));
     }
     Ok(tags)
 }
@@ -1385,11 +1797,16 @@ fn check_policy_name(name: Option<&str>) -> Result<()> {
 
 /// Whether a resource policy grants something to everyone without a condition.
 fn is_public(policy: &strongroom_policy::Policy) -> bool {
-    policy.statements().iter().any(|statement| statement.grants_public_access())
+    policy
+        .statements()
+        .iter()
+        .any(|statement| statement.grants_public_access())
 }
 
 fn missing_token() -> SecretsError {
-    SecretsError::InvalidRequest("You must provide a ClientRequestToken value. We recommend a UUID-type value.".to_owned())
+    SecretsError::InvalidRequest(
+        "You must provide a ClientRequestToken value. We recommend a UUID-type value.".to_owned(),
+    )
 }
 
 fn token_in_use(token: &str, arn: &str) -> SecretsError {
@@ -1439,14 +1856,20 @@ fn batch_error(err: &SecretsError) -> (&'static str, String) {
         _ => "InternalServiceError",
     };
     let message = match err {
-        SecretsError::Service(crate::ServiceError::Internal { .. }) => "An internal error occurred.".to_owned(),
+        SecretsError::Service(crate::ServiceError::Internal { .. }) => {
+            "An internal error occurred.".to_owned()
+        }
         other => other.to_string(),
     };
     (code, message)
 }
 
 fn cursor_of(record: &SecretRecord) -> SecretCursor {
-    SecretCursor { created_at: record.created_at, name: record.name.clone(), arn: record.arn.clone() }
+    SecretCursor {
+        created_at: record.created_at,
+        name: record.name.clone(),
+        arn: record.arn.clone(),
+    }
 }
 
 fn encode_cursor(record: &SecretRecord, order: SecretOrder) -> String {
@@ -1464,7 +1887,12 @@ fn order_tag(order: SecretOrder) -> &'static str {
 
 fn encode_cursor_parts(cursor: &SecretCursor, order: SecretOrder) -> String {
     let millis = cursor.created_at.unix_timestamp_nanos() / 1_000_000;
-    URL_SAFE_NO_PAD.encode(format!("1\n{}\n{millis}\n{}\n{}", order_tag(order), cursor.arn, cursor.name))
+    URL_SAFE_NO_PAD.encode(format!(
+        "1\n{}\n{millis}\n{}\n{}",
+        order_tag(order),
+        cursor.arn,
+        cursor.name
+    ))
 }
 
 fn decode_cursor(token: &str, order: SecretOrder) -> Result<SecretCursor> {
@@ -1472,9 +1900,13 @@ fn decode_cursor(token: &str, order: SecretOrder) -> Result<SecretCursor> {
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let mut parts = text.splitn(5, '\n');
-    let (Some("1"), Some(tag), Some(millis), Some(arn), Some(name)) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some("1"), Some(tag), Some(millis), Some(arn), Some(name)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return Err(invalid());
     };
     if tag != order_tag(order) {
@@ -1482,7 +1914,11 @@ fn decode_cursor(token: &str, order: SecretOrder) -> Result<SecretCursor> {
     }
     let millis: i128 = millis.parse().map_err(|_| invalid())?;
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).map_err(|_| invalid())?;
-    Ok(SecretCursor { created_at, name: name.to_owned(), arn: arn.to_owned() })
+    Ok(SecretCursor {
+        created_at,
+        name: name.to_owned(),
+        arn: arn.to_owned(),
+    })
 }
 
 fn encode_offset(offset: usize) -> String {
@@ -1493,7 +1929,9 @@ fn decode_offset(token: &str) -> Result<usize> {
     let invalid = || SecretsError::InvalidNextToken("The NextToken value is invalid.".to_owned());
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("v\n").and_then(|n| n.parse().ok()).ok_or_else(invalid)
+    text.strip_prefix("v\n")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(invalid)
 }
 
 #[derive(Debug, thiserror::Error)]

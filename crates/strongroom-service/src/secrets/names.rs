@@ -8,8 +8,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// The message AWS gives for a name outside its character set.
-pub(crate) const INVALID_NAME: &str =
-    "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!";
+pub(crate) const INVALID_NAME: &str = "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!";
 
 /// Whether `name` is a valid name for a new secret.
 pub(crate) fn is_valid_name(name: &str) -> bool {
@@ -36,9 +35,17 @@ pub(crate) fn arn_in_region(arn: &str, region: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SecretRef {
     /// A full ARN (its name ends in a six-character suffix): matched exactly.
-    Arn { arn: String, account: String, region: String },
+    Arn {
+        arn: String,
+        account: String,
+        region: String,
+    },
     /// An ARN without the suffix: matched by name in its account and region.
-    PartialArn { account: String, region: String, name: String },
+    PartialArn {
+        account: String,
+        region: String,
+        name: String,
+    },
     /// A friendly name in the caller's account and region.
     Name(String),
 }
@@ -55,7 +62,11 @@ pub(crate) enum SecretRefError {
 impl SecretRef {
     pub(crate) fn parse(id: &str) -> Result<Self, SecretRefError> {
         if !id.starts_with("arn:") {
-            return if is_valid_id_name(id) { Ok(Self::Name(id.to_owned())) } else { Err(SecretRefError::InvalidName) };
+            return if is_valid_id_name(id) {
+                Ok(Self::Name(id.to_owned()))
+            } else {
+                Err(SecretRefError::InvalidName)
+            };
         }
         let arn: Arn = id.parse().map_err(|_| SecretRefError::NotASecretArn)?;
         let Some(name) = arn.resource().strip_prefix("secret:") else {
@@ -67,16 +78,26 @@ impl SecretRef {
         let (account, region) = (arn.account().to_owned(), arn.region().to_owned());
         // AWS's rule: a last segment ending in `-` and six characters is taken to be a full ARN.
         if has_suffix(name) {
-            Ok(Self::Arn { arn: id.to_owned(), account, region })
+            Ok(Self::Arn {
+                arn: id.to_owned(),
+                account,
+                region,
+            })
         } else {
-            Ok(Self::PartialArn { account, region, name: name.to_owned() })
+            Ok(Self::PartialArn {
+                account,
+                region,
+                name: name.to_owned(),
+            })
         }
     }
 }
 
 fn has_suffix(name: &str) -> bool {
     let bytes = name.as_bytes();
-    bytes.len() > 7 && bytes[bytes.len() - 7] == b'-' && bytes[bytes.len() - 6..].iter().all(u8::is_ascii_alphanumeric)
+    bytes.len() > 7
+        && bytes[bytes.len() - 7] == b'-'
+        && bytes[bytes.len() - 6..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 #[cfg(test)]
@@ -98,26 +119,48 @@ mod tests {
         let full = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/main-AbC123";
         assert_eq!(
             SecretRef::parse(full),
-            Ok(SecretRef::Arn { arn: full.into(), account: "123456789012".into(), region: "us-east-1".into() })
+            Ok(SecretRef::Arn {
+                arn: full.into(),
+                account: "123456789012".into(),
+                region: "us-east-1".into()
+            })
         );
         assert_eq!(
             SecretRef::parse("arn:aws:secretsmanager:us-east-1:123456789012:secret:db/main"),
-            Ok(SecretRef::PartialArn { account: "123456789012".into(), region: "us-east-1".into(), name: "db/main".into() })
+            Ok(SecretRef::PartialArn {
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                name: "db/main".into()
+            })
         );
         // Ends in -a1b2: not a suffix, so a partial ARN.
         assert!(matches!(
             SecretRef::parse("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-a1b2"),
             Ok(SecretRef::PartialArn { .. })
         ));
-        assert_eq!(SecretRef::parse("rds!cluster-1"), Ok(SecretRef::Name("rds!cluster-1".into())));
+        assert_eq!(
+            SecretRef::parse("rds!cluster-1"),
+            Ok(SecretRef::Name("rds!cluster-1".into()))
+        );
         assert_eq!(SecretRef::parse("bad name"), Err(SecretRefError::InvalidName));
-        assert_eq!(SecretRef::parse("arn:aws:kms:us-east-1:1:key/x"), Err(SecretRefError::NotASecretArn));
+        assert_eq!(
+            SecretRef::parse("arn:aws:kms:us-east-1:1:key/x"),
+            Err(SecretRefError::NotASecretArn)
+        );
     }
 
     #[test]
     fn arns() {
-        let arn = secret_arn(&"eu-west-1".parse().unwrap(), &"123456789012".parse().unwrap(), "a/b", "Xy12Zq");
-        assert_eq!(arn, "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-Xy12Zq");
+        let arn = secret_arn(
+            &"eu-west-1".parse().unwrap(),
+            &"123456789012".parse().unwrap(),
+            "a/b",
+            "Xy12Zq",
+        );
+        assert_eq!(
+            arn,
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-Xy12Zq"
+        );
         assert_eq!(
             arn_in_region(&arn, "us-west-2").unwrap(),
             "arn:aws:secretsmanager:us-west-2:123456789012:secret:a/b-Xy12Zq"

@@ -57,13 +57,13 @@ fn attach(versions: &mut [VersionRecord], target: usize, label: &str) {
         version.stages.retain(|s| s != label);
     }
     versions[target].stages.push(label.to_owned());
-    if label == AWSCURRENT {
-        if let Some(old) = previous_holder {
-            for version in versions.iter_mut() {
-                version.stages.retain(|s| s != AWSPREVIOUS);
-            }
-            versions[old].stages.push(AWSPREVIOUS.to_owned());
+    if label == AWSCURRENT
+        && let Some(old) = previous_holder
+    {
+        for version in versions.iter_mut() {
+            version.stages.retain(|s| s != AWSPREVIOUS);
         }
+        versions[old].stages.push(AWSPREVIOUS.to_owned());
     }
 }
 
@@ -102,8 +102,13 @@ pub(crate) fn add_version(
 
 /// Attaches `labels` to the existing version `version_id`, as PutSecretValue does when its token names a
 /// label-only placeholder. The labels it already has stay.
-pub(crate) fn attach_labels(versions: &mut [VersionRecord], version_id: &str, labels: &[String]) -> Result<(), StageError> {
-    let target = position(versions, version_id).ok_or_else(|| StageError::UnknownVersion(version_id.to_owned()))?;
+pub(crate) fn attach_labels(
+    versions: &mut [VersionRecord],
+    version_id: &str,
+    labels: &[String],
+) -> Result<(), StageError> {
+    let target =
+        position(versions, version_id).ok_or_else(|| StageError::UnknownVersion(version_id.to_owned()))?;
     for label in labels {
         attach(versions, target, label);
     }
@@ -127,12 +132,18 @@ pub(crate) fn update_stage(
     if let Some(from) = remove_from {
         let index = position(versions, from).ok_or_else(|| StageError::UnknownVersion(from.to_owned()))?;
         if !versions[index].stages.iter().any(|s| s == label) {
-            return Err(StageError::NotOnVersion { label: label.to_owned(), version_id: from.to_owned() });
+            return Err(StageError::NotOnVersion {
+                label: label.to_owned(),
+                version_id: from.to_owned(),
+            });
         }
     }
     match (move_to, current_holder) {
         (Some(to), Some(holder)) if holder != to && remove_from != Some(holder.as_str()) => {
-            Err(StageError::MustRemoveFrom { label: label.to_owned(), holder })
+            Err(StageError::MustRemoveFrom {
+                label: label.to_owned(),
+                holder,
+            })
         }
         (Some(to), _) => {
             let target = position(versions, to).ok_or_else(|| StageError::UnknownVersion(to.to_owned()))?;
@@ -143,10 +154,10 @@ pub(crate) fn update_stage(
             Ok(())
         }
         (None, _) => {
-            if let Some(from) = remove_from {
-                if let Some(index) = position(versions, from) {
-                    versions[index].stages.retain(|s| s != label);
-                }
+            if let Some(from) = remove_from
+                && let Some(index) = position(versions, from)
+            {
+                versions[index].stages.retain(|s| s != label);
             }
             Ok(())
         }
@@ -155,7 +166,10 @@ pub(crate) fn update_stage(
 
 /// Removes the oldest deprecated versions older than a day while there are more than 100 versions, and
 /// returns the ids removed. Fails when more than 100 would remain (AWS's versions-per-secret quota).
-pub(crate) fn prune(versions: &mut Vec<VersionRecord>, now: OffsetDateTime) -> Result<Vec<String>, StageError> {
+pub(crate) fn prune(
+    versions: &mut Vec<VersionRecord>,
+    now: OffsetDateTime,
+) -> Result<Vec<String>, StageError> {
     let mut removed = Vec::new();
     while versions.len() > MAX_VERSIONS {
         let oldest_removable = versions
@@ -195,7 +209,12 @@ mod tests {
     }
 
     fn labels_of(versions: &[VersionRecord], id: &str) -> Vec<String> {
-        let mut labels = versions.iter().find(|v| v.version_id == id).unwrap().stages.clone();
+        let mut labels = versions
+            .iter()
+            .find(|v| v.version_id == id)
+            .unwrap()
+            .stages
+            .clone();
         labels.sort();
         labels
     }
@@ -226,17 +245,35 @@ mod tests {
     #[test]
     fn custom_labels_move_alone() {
         let mut versions = vec![version("v0", &["AWSCURRENT"])];
-        add_version(&mut versions, version("v1", &[]), Some(&strings(&["one", "two", "three"]))).unwrap();
-        add_version(&mut versions, version("v2", &[]), Some(&strings(&["one", "two", "four"]))).unwrap();
+        add_version(
+            &mut versions,
+            version("v1", &[]),
+            Some(&strings(&["one", "two", "three"])),
+        )
+        .unwrap();
+        add_version(
+            &mut versions,
+            version("v2", &[]),
+            Some(&strings(&["one", "two", "four"])),
+        )
+        .unwrap();
         assert_eq!(labels_of(&versions, "v1"), ["three"]);
         assert_eq!(labels_of(&versions, "v0"), ["AWSCURRENT"]);
-        add_version(&mut versions, version("v3", &[]), Some(&strings(&["one", "two", "three", "four"]))).unwrap();
+        add_version(
+            &mut versions,
+            version("v3", &[]),
+            Some(&strings(&["one", "two", "three", "four"])),
+        )
+        .unwrap();
         assert!(labels_of(&versions, "v1").is_empty());
     }
 
     #[test]
     fn current_keeps_pending_and_custom_labels() {
-        let mut versions = vec![version("a", &["AWSCURRENT", "PUT0"]), version("b", &["AWSPENDING", "PUT1"])];
+        let mut versions = vec![
+            version("a", &["AWSCURRENT", "PUT0"]),
+            version("b", &["AWSPENDING", "PUT1"]),
+        ];
         update_stage(&mut versions, "AWSCURRENT", Some("a"), Some("b")).unwrap();
         assert_eq!(labels_of(&versions, "a"), ["AWSPREVIOUS", "PUT0"]);
         assert_eq!(labels_of(&versions, "b"), ["AWSCURRENT", "AWSPENDING", "PUT1"]);
@@ -255,11 +292,17 @@ mod tests {
         let mut versions = vec![version("a", &["AWSCURRENT"]), version("b", &[])];
         assert_eq!(
             update_stage(&mut versions, "AWSCURRENT", None, Some("b")),
-            Err(StageError::MustRemoveFrom { label: "AWSCURRENT".into(), holder: "a".into() })
+            Err(StageError::MustRemoveFrom {
+                label: "AWSCURRENT".into(),
+                holder: "a".into()
+            })
         );
         assert_eq!(
             update_stage(&mut versions, "AWSCURRENT", Some("b"), Some("b")),
-            Err(StageError::NotOnVersion { label: "AWSCURRENT".into(), version_id: "b".into() })
+            Err(StageError::NotOnVersion {
+                label: "AWSCURRENT".into(),
+                version_id: "b".into()
+            })
         );
         assert_eq!(
             update_stage(&mut versions, "X", None, Some("nope")),
@@ -276,7 +319,10 @@ mod tests {
     fn prunes_old_deprecated_versions_past_one_hundred() {
         let now = OffsetDateTime::UNIX_EPOCH + Duration::days(10);
         let mut versions: Vec<VersionRecord> = (0..101)
-            .map(|i| VersionRecord { created_at: OffsetDateTime::UNIX_EPOCH + Duration::minutes(i), ..version(&format!("v{i}"), &[]) })
+            .map(|i| VersionRecord {
+                created_at: OffsetDateTime::UNIX_EPOCH + Duration::minutes(i),
+                ..version(&format!("v{i}"), &[])
+            })
             .collect();
         versions[100].stages.push(AWSCURRENT.to_owned());
         versions[0].stages.push("KEEP".to_owned());
@@ -284,8 +330,12 @@ mod tests {
         assert_eq!(removed, ["v1"], "the oldest unlabelled version goes first");
         assert_eq!(versions.len(), 100);
 
-        let mut young: Vec<VersionRecord> =
-            (0..101).map(|i| VersionRecord { created_at: now, ..version(&format!("v{i}"), &[]) }).collect();
+        let mut young: Vec<VersionRecord> = (0..101)
+            .map(|i| VersionRecord {
+                created_at: now,
+                ..version(&format!("v{i}"), &[])
+            })
+            .collect();
         assert_eq!(prune(&mut young, now), Err(StageError::TooManyVersions));
     }
 
@@ -366,10 +416,11 @@ mod tests {
                 // AWSPREVIOUS itself (a put listing both labels attaches both to the new version).
                 let current_after = holder(&versions, AWSCURRENT).map(|v| v.version_id.clone());
                 let placed_previous = matches!(&op, Op::Put(labels) if labels.iter().any(|l| l == AWSPREVIOUS));
-                if let (Some(a), Some(b)) = (&current_before, &current_after) {
-                    if a != b && !placed_previous {
-                        prop_assert_eq!(holder(&versions, AWSPREVIOUS).map(|v| v.version_id.clone()), Some(a.clone()));
-                    }
+                if let (Some(a), Some(b)) = (&current_before, &current_after)
+                    && a != b
+                    && !placed_previous
+                {
+                    prop_assert_eq!(holder(&versions, AWSPREVIOUS).map(|v| v.version_id.clone()), Some(a.clone()));
                 }
             }
         }

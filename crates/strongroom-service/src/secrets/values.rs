@@ -61,7 +61,12 @@ pub(crate) async fn seal(
 ) -> Result<(Sealed, ResolvedKey), SecretsError> {
     let ctx = context(&record.arn, version_id);
     let (data_key, blob, key) = kms
-        .generate_data_key(&record.account_id, &record.region, record.kms_key_id.as_deref(), &ctx)
+        .generate_data_key(
+            &record.account_id,
+            &record.region,
+            record.kms_key_id.as_deref(),
+            &ctx,
+        )
         .await
         .map_err(SecretsError::encryption)?;
     let (kind, bytes) = payload.kind_and_bytes();
@@ -69,7 +74,8 @@ pub(crate) async fn seal(
     plain.push(kind);
     plain.extend_from_slice(bytes);
     let ciphertext = data_key.seal(&plain, &ctx.canonical_bytes());
-    let blob_len = u32::try_from(blob.len()).map_err(|_| SecretsError::EncryptionFailure("data key too large".into()))?;
+    let blob_len = u32::try_from(blob.len())
+        .map_err(|_| SecretsError::EncryptionFailure("data key too large".into()))?;
     let mut sealed = Vec::with_capacity(5 + blob.len() + ciphertext.len());
     sealed.push(FORMAT);
     sealed.extend_from_slice(&blob_len.to_be_bytes());
@@ -85,7 +91,11 @@ pub(crate) async fn open(
     version_id: &str,
     sealed: &Sealed,
 ) -> Result<SecretPayload, SecretsError> {
-    let corrupt = || SecretsError::DecryptionFailure("Secrets Manager can't decrypt the protected secret text using the provided KMS key.".to_owned());
+    let corrupt = || {
+        SecretsError::DecryptionFailure(
+            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.".to_owned(),
+        )
+    };
     let bytes = sealed.as_bytes();
     let (&format, rest) = bytes.split_first().ok_or_else(corrupt)?;
     if format != FORMAT || rest.len() < 4 {
@@ -102,7 +112,9 @@ pub(crate) async fn open(
         .decrypt_data_key(&record.account_id, &record.region, blob, &ctx)
         .await
         .map_err(SecretsError::decryption)?;
-    let plain = data_key.open(ciphertext, &ctx.canonical_bytes()).map_err(|_| corrupt())?;
+    let plain = data_key
+        .open(ciphertext, &ctx.canonical_bytes())
+        .map_err(|_| corrupt())?;
     let (&kind, value) = plain.expose_secret().split_first().ok_or_else(corrupt)?;
     match kind {
         KIND_STRING => {
