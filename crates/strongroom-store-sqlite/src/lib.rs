@@ -57,6 +57,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// `query_only` connections for reads. For an in-memory store, the writer pool itself.
     reader: SqlitePool,
+    /// Secret writes waiting to be committed together (group commit).
+    secret_writes: std::sync::Arc<secrets::WriteQueue>,
 }
 
 /// The settings in effect on the writer connection, as SQLite reports them (see [`SqliteStore::pragmas`]).
@@ -103,7 +105,11 @@ impl SqliteStore {
             .map_err(map_sqlx)?;
 
         tracing::debug!(path = %path.display(), "opened sqlite store");
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            secret_writes: Default::default(),
+        })
     }
 
     /// A fresh, empty in-memory database that lives as long as this store (and its clones): for tests.
@@ -127,6 +133,7 @@ impl SqliteStore {
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
+            secret_writes: Default::default(),
         })
     }
 
@@ -412,11 +419,14 @@ impl AuditStore for SqliteStore {
         // Many rows per statement: each statement is a round trip to SQLite's worker thread, and at
         // thousands of requests a second those round trips, not SQLite, were the cost.
         for chunk in rows.chunks(AUDIT_ROWS_PER_STATEMENT) {
-            let mut sql = String::from(
-                "INSERT INTO audit_records (chain_id, seq, recorded_at_ms, body, mac) VALUES ",
-            );
+            let mut sql =
+                String::from("INSERT INTO audit_records (chain_id, seq, recorded_at_ms, body, mac) VALUES ");
             for i in 0..chunk.len() {
-                sql.push_str(if i == 0 { "(?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?)" });
+                sql.push_str(if i == 0 {
+                    "(?, ?, ?, ?, ?)"
+                } else {
+                    ", (?, ?, ?, ?, ?)"
+                });
             }
             let mut query = sqlx::query(&sql);
             for (record, seq, recorded_at) in chunk {

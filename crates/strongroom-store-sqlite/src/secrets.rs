@@ -5,6 +5,8 @@
 //! each update is a compare-and-set (`UPDATE … WHERE arn = ? AND revision = ?`) whose row count tells a lost
 //! race from success. Listings are keyset pages over the indexes of their order.
 
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use sqlx::QueryBuilder;
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
@@ -14,6 +16,7 @@ use strongroom_store::secrets::{
 };
 use strongroom_store::secrets_codec::{self, CodecError, EncodedNested};
 use strongroom_types::{AccountId, OffsetDateTime, Region, Sealed};
+use tokio::sync::oneshot;
 
 use crate::error::{corrupt, map_sqlx};
 use crate::{SqliteStore, from_millis, get, to_millis};
@@ -364,22 +367,29 @@ impl SecretStore for SqliteStore {
         if writes.is_empty() {
             return Ok(());
         }
-        // Check and convert everything first, so that an unstorable write fails the batch before it starts.
-        let prepared = writes.iter().map(prepare).collect::<Result<Vec<_>, _>>()?;
-
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlx)?;
-        for write in &prepared {
-            if let Err(err) = apply(&mut tx, write).await {
-                // Roll back now rather than when the writer connection is next used.
-                let _ = tx.rollback().await;
-                return Err(err);
+        // Check everything first, so that an unstorable write fails before it joins a group.
+        writes.iter().map(prepare).collect::<Result<Vec<_>, _>>()?;
+        let (done, result) = oneshot::channel();
+        self.secret_writes.lock_pending().push(Job {
+            writes: writes.to_vec(),
+            done,
+        });
+        // Whoever holds the leader lock commits everything queued by then. The work runs in its own task so
+        // that a caller that goes away (a closed connection) cannot abort a transaction carrying others' writes.
+        let queue = Arc::clone(&self.secret_writes);
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            let _leader = queue.leader.lock().await;
+            let jobs = std::mem::take(&mut *queue.lock_pending());
+            if !jobs.is_empty() {
+                commit_group(&writer, jobs).await;
             }
-        }
-        tx.commit().await.map_err(map_sqlx)
+        });
+        result.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the group commit ended without an answer".into(),
+            ))
+        })
     }
 
     #[tracing::instrument(skip_all)]
@@ -578,4 +588,83 @@ impl SecretStore for SqliteStore {
             .map_err(map_sqlx)?;
         Ok(())
     }
+}
+
+/// Secret writes waiting for the writer connection. Writes that arrive while a transaction commits are
+/// committed together in the next one: one fsync for many acknowledged writes (group commit).
+#[derive(Default)]
+pub(crate) struct WriteQueue {
+    pending: Mutex<Vec<Job>>,
+    leader: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for WriteQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteQueue").finish_non_exhaustive()
+    }
+}
+
+impl WriteQueue {
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One caller's all-or-nothing batch and where its outcome goes.
+struct Job {
+    writes: Vec<SecretWrite>,
+    done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Commits `jobs` in one transaction, each inside its own savepoint so that one failing batch (a lost
+/// compare-and-set, a taken name) is undone alone. Every caller hears back only after the commit is on disk.
+async fn commit_group(writer: &sqlx::SqlitePool, jobs: Vec<Job>) {
+    let mut outcomes: Vec<Result<(), StoreError>> = Vec::with_capacity(jobs.len());
+    let committed: Result<(), StoreError> = async {
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_sqlx)?;
+        for job in &jobs {
+            sqlx::query("SAVEPOINT job")
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+            let outcome = apply_batch(&mut tx, &job.writes).await;
+            if outcome.is_err() {
+                sqlx::query("ROLLBACK TO job")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_sqlx)?;
+            }
+            sqlx::query("RELEASE job")
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+            outcomes.push(outcome);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+    .await;
+    match committed {
+        Ok(()) => {
+            for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                let _ = job.done.send(outcome);
+            }
+        }
+        Err(err) => {
+            let message = err.to_string();
+            for job in jobs {
+                let _ = job
+                    .done
+                    .send(Err(StoreError::Unavailable(message.clone().into())));
+            }
+        }
+    }
+}
+
+async fn apply_batch(conn: &mut sqlx::SqliteConnection, writes: &[SecretWrite]) -> Result<(), StoreError> {
+    for write in writes {
+        apply(conn, &prepare(write)?).await?;
+    }
+    Ok(())
 }

@@ -490,11 +490,12 @@ impl Secrets {
                         .await?;
                     ensure_writable(&record)?;
                     let now = self.now();
+                    let old_key = record.kms_key_id.clone();
                     let mut next = record.clone();
                     metadata.apply(&mut next);
                     next.last_changed_at = now;
-                    let values = self.reencrypt_labelled(&record, &mut next).await?;
-                    let mut writes = vec![update(&record, next.clone(), values, Vec::new())];
+                    let values = self.reencrypt_labelled(old_key.as_deref(), &mut next).await?;
+                    let mut writes = vec![update(record.revision, next.clone(), values, Vec::new())];
                     writes.extend(self.replica_writes(&next, None, &[], now).await?);
                     match self.write(&writes).await {
                         Ok(()) => {
@@ -519,37 +520,38 @@ impl Secrets {
     /// AWSPREVIOUS are sealed again under it (as AWS does); returns their new value rows.
     async fn reencrypt_labelled(
         &self,
-        current: &SecretRecord,
+        old_key: Option<&str>,
         next: &mut SecretRecord,
     ) -> Result<Vec<SecretValueRecord>> {
-        if next.kms_key_id == current.kms_key_id {
+        if next.kms_key_id.as_deref() == old_key {
             return Ok(Vec::new());
         }
         let now = self.now();
+        let labelled: Vec<String> = next
+            .versions
+            .iter()
+            .filter(|v| {
+                v.has_value
+                    && v.stages.iter().any(|s| {
+                        [stages::AWSCURRENT, stages::AWSPENDING, stages::AWSPREVIOUS].contains(&s.as_str())
+                    })
+            })
+            .map(|v| v.version_id.clone())
+            .collect();
         let mut values = Vec::new();
-        for version in current.versions.iter().filter(|v| {
-            v.has_value
-                && v.stages.iter().any(|s| {
-                    [stages::AWSCURRENT, stages::AWSPENDING, stages::AWSPREVIOUS].contains(&s.as_str())
-                })
-        }) {
+        for version_id in labelled {
             let Some(stored) = self
                 .store
-                .secret_value(&current.arn, &version.version_id)
+                .secret_value(&next.arn, &version_id)
                 .await
                 .map_err(store_err)?
             else {
                 continue;
             };
-            let payload = values::open(&self.kms, current, &version.version_id, &stored.sealed).await?;
-            let (sealed_version, value) = self
-                .seal_version(next, &version.version_id, &payload, now)
-                .await?;
-            if let Some(slot) = next
-                .versions
-                .iter_mut()
-                .find(|v| v.version_id == version.version_id)
-            {
+            // The data key blob names the key that sealed it, so the old key need not be known here.
+            let payload = values::open(&self.kms, next, &version_id, &stored.sealed).await?;
+            let (sealed_version, value) = self.seal_version(next, &version_id, &payload, now).await?;
+            if let Some(slot) = next.versions.iter_mut().find(|v| v.version_id == version_id) {
                 slot.kms_key_ids = sealed_version.kms_key_ids;
             }
             values.push(value);
@@ -573,47 +575,50 @@ impl Secrets {
         for _ in 0..WRITE_ATTEMPTS {
             let record = self.find_authorized(authz, caller, secret_id, action).await?;
             ensure_writable(&record)?;
-            let mut next = record.clone();
+            if let Some(version) = record
+                .versions
+                .iter()
+                .find(|v| v.version_id == token && v.has_value)
+            {
+                // A retry of a write that happened: the same value succeeds again, another one is refused.
+                return if self.same_value(&record, version, payload).await? {
+                    Ok(Written {
+                        arn: record.arn.clone(),
+                        name: record.name.clone(),
+                        version_id: Some(token.to_owned()),
+                        version_stages: version.stages.clone(),
+                        replicas: record.replicas.clone(),
+                    })
+                } else {
+                    Err(token_in_use(token, &record.arn))
+                };
+            }
+            // The record is moved, not copied: with up to 100 versions, copies were this path's main cost.
+            let expected_revision = record.revision;
+            let old_key = record.kms_key_id.clone();
+            let mut next = record;
             if let Some(metadata) = &metadata {
                 metadata.apply(&mut next);
             }
             let now = self.now();
-            let mut values = self.reencrypt_labelled(&record, &mut next).await?;
-            let existing = record.versions.iter().find(|v| v.version_id == token);
-            let version_value = match existing {
-                Some(version) if version.has_value => {
-                    return if self.same_value(&record, version, payload).await? {
-                        Ok(Written {
-                            arn: record.arn.clone(),
-                            name: record.name.clone(),
-                            version_id: Some(token.to_owned()),
-                            version_stages: version.stages.clone(),
-                            replicas: record.replicas.clone(),
-                        })
-                    } else {
-                        Err(token_in_use(token, &record.arn))
-                    };
+            let mut values = self.reencrypt_labelled(old_key.as_deref(), &mut next).await?;
+            let placeholder = next.versions.iter().any(|v| v.version_id == token);
+            let version_value = if placeholder {
+                // A rotation's AWSPENDING placeholder: the value is attached to it.
+                let (sealed_version, value) = self.seal_version(&next, token, payload, now).await?;
+                let wanted = labels.clone().unwrap_or_default();
+                if let Some(slot) = next.versions.iter_mut().find(|v| v.version_id == token) {
+                    slot.has_value = true;
+                    slot.kms_key_ids = sealed_version.kms_key_ids;
                 }
-                Some(_placeholder) => {
-                    // A rotation's AWSPENDING placeholder: the value is attached to it.
-                    let (sealed_version, value) = self.seal_version(&next, token, payload, now).await?;
-                    let wanted = labels.clone().unwrap_or_default();
-                    let slot = next.versions.iter_mut().find(|v| v.version_id == token);
-                    if let Some(slot) = slot {
-                        slot.has_value = true;
-                        slot.kms_key_ids = sealed_version.kms_key_ids;
-                    }
-                    stages::attach_labels(&mut next.versions, token, &wanted).map_err(stage_error)?;
-                    value
-                }
-                None => {
-                    let (version, value) = self.seal_version(&next, token, payload, now).await?;
-                    // UpdateSecret always makes the new value current.
-                    let labels = if metadata.is_some() { None } else { labels.clone() };
-                    stages::add_version(&mut next.versions, version, labels.as_deref())
-                        .map_err(stage_error)?;
-                    value
-                }
+                stages::attach_labels(&mut next.versions, token, &wanted).map_err(stage_error)?;
+                value
+            } else {
+                let (version, value) = self.seal_version(&next, token, payload, now).await?;
+                // UpdateSecret always makes the new value current.
+                let labels = if metadata.is_some() { None } else { labels.clone() };
+                stages::add_version(&mut next.versions, version, labels.as_deref()).map_err(stage_error)?;
+                value
             };
             let removed = stages::prune(&mut next.versions, now).map_err(stage_error)?;
             next.last_changed_at = now;
@@ -624,21 +629,20 @@ impl Secrets {
                 .map(|v| v.stages.clone())
                 .unwrap_or_default();
             values.push(version_value);
-            let mut writes = vec![update(&record, next.clone(), values, removed.clone())];
-            writes.extend(
-                self.replica_writes(&next, Some((token, payload)), &removed, now)
-                    .await?,
-            );
+            let replica_writes = self
+                .replica_writes(&next, Some((token, payload)), &removed, now)
+                .await?;
+            let written = Written {
+                arn: next.arn.clone(),
+                name: next.name.clone(),
+                version_id: Some(token.to_owned()),
+                version_stages,
+                replicas: next.replicas.clone(),
+            };
+            let mut writes = vec![update(expected_revision, next, values, removed)];
+            writes.extend(replica_writes);
             match self.write(&writes).await {
-                Ok(()) => {
-                    return Ok(Written {
-                        arn: next.arn,
-                        name: next.name,
-                        version_id: Some(token.to_owned()),
-                        version_stages,
-                        replicas: next.replicas,
-                    });
-                }
+                Ok(()) => return Ok(written),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
                 Err(err) => return Err(store_err(err)),
             }
@@ -662,7 +666,7 @@ impl Secrets {
             let mut next = record.clone();
             change(&mut next, now)?;
             next.last_changed_at = now;
-            let mut writes = vec![update(&record, next.clone(), Vec::new(), Vec::new())];
+            let mut writes = vec![update(record.revision, next.clone(), Vec::new(), Vec::new())];
             writes.extend(self.replica_writes(&next, None, &[], now).await?);
             match self.write(&writes).await {
                 Ok(()) => return Ok(next),
@@ -885,7 +889,7 @@ impl Secrets {
                 next.deleted_at = Some(now);
                 next.purge_at = Some(now + Duration::days(days));
                 next.last_changed_at = now;
-                update(&record, next, Vec::new(), Vec::new())
+                update(record.revision, next, Vec::new(), Vec::new())
             };
             match self.write(&[write]).await {
                 Ok(()) => {
@@ -921,7 +925,7 @@ impl Secrets {
             next.purge_at = None;
             next.last_changed_at = self.now();
             match self
-                .write(&[update(&record, next.clone(), Vec::new(), Vec::new())])
+                .write(&[update(record.revision, next.clone(), Vec::new(), Vec::new())])
                 .await
             {
                 Ok(()) => return Ok(next),
@@ -1430,7 +1434,7 @@ impl Secrets {
                 next.replicas.push(replica_status);
             }
             next.last_changed_at = now;
-            writes.insert(0, update(&record, next.clone(), Vec::new(), Vec::new()));
+            writes.insert(0, update(record.revision, next.clone(), Vec::new(), Vec::new()));
             match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound | StoreError::AlreadyExists) => continue,
@@ -1476,7 +1480,7 @@ impl Secrets {
                 }
             }
             next.last_changed_at = self.now();
-            writes.insert(0, update(&record, next.clone(), Vec::new(), Vec::new()));
+            writes.insert(0, update(record.revision, next.clone(), Vec::new(), Vec::new()));
             match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound) => continue,
@@ -1510,13 +1514,18 @@ impl Secrets {
             let mut standalone = replica.clone();
             standalone.primary_region = None;
             standalone.last_changed_at = self.now();
-            let mut writes = vec![update(&replica, standalone.clone(), Vec::new(), Vec::new())];
+            let mut writes = vec![update(
+                replica.revision,
+                standalone.clone(),
+                Vec::new(),
+                Vec::new(),
+            )];
             if let Some(primary_arn) = names::arn_in_region(&replica.arn, &primary_region)
                 && let Some(primary) = self.store.secret_by_arn(&primary_arn).await.map_err(store_err)?
             {
                 let mut next = primary.clone();
                 next.replicas.retain(|r| r.region != replica.region.as_str());
-                writes.push(update(&primary, next, Vec::new(), Vec::new()));
+                writes.push(update(primary.revision, next, Vec::new(), Vec::new()));
             }
             match self.write(&writes).await {
                 Ok(()) => return Ok(standalone),
@@ -1555,7 +1564,7 @@ impl Secrets {
                 values.push(value);
             }
             next.last_changed_at = now;
-            writes.push(update(&replica, next, values, removed.to_vec()));
+            writes.push(update(replica.revision, next, values, removed.to_vec()));
         }
         Ok(writes)
     }
@@ -1734,15 +1743,15 @@ fn mirror(primary: &SecretRecord, replica: &SecretRecord, status: &ReplicaRecord
 }
 
 fn update(
-    current: &SecretRecord,
+    expected_revision: u64,
     mut next: SecretRecord,
     values: Vec<SecretValueRecord>,
     removed_versions: Vec<String>,
 ) -> SecretWrite {
-    next.revision = current.revision + 1;
+    next.revision = expected_revision + 1;
     SecretWrite::Update {
         secret: next,
-        expected_revision: current.revision,
+        expected_revision,
         values,
         removed_versions,
     }
