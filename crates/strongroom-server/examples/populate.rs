@@ -18,6 +18,8 @@ async fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(args.next().context("usage: populate DATA_DIR COUNT")?);
     let count: usize = args.next().context("usage: populate DATA_DIR COUNT")?.parse()?;
     let store = SqliteStore::open(&dir.join("strongroom.db")).await?;
+    let account: strongroom_types::AccountId = "123456789012".parse()?;
+    let region: strongroom_types::Region = "us-east-1".parse()?;
     let start = OffsetDateTime::now_utc().replace_nanosecond(0)?;
     let began = std::time::Instant::now();
     for first in (0..count).step_by(BATCH) {
@@ -31,8 +33,8 @@ async fn main() -> anyhow::Result<()> {
                             "arn:aws:secretsmanager:us-east-1:123456789012:secret:{name}-Sc{:04}",
                             i % 10_000
                         ),
-                        account_id: "123456789012".parse().expect("a valid account id"),
-                        region: "us-east-1".parse().expect("a valid region"),
+                        account_id: account.clone(),
+                        region: region.clone(),
                         name,
                         revision: 1,
                         created_at: created,
@@ -59,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .collect();
         store.write_secrets(&writes).await?;
-        if (first / BATCH) % 10 == 0 {
+        if (first / BATCH).is_multiple_of(10) {
             eprintln!("{} secrets in {:.1?}", first + writes.len(), began.elapsed());
         }
     }
