@@ -1,4 +1,5 @@
-//! Fuzz target: arbitrary request bodies through the awsJson1_1 body parser and the awsQuery form parser.
+//! Fuzz target: arbitrary request bodies through the awsJson1_1 body parser, every Secrets Manager
+//! operation's parser and validator, and the awsQuery form parser.
 //!
 //! Neither may panic, whatever the bytes; and every error they produce must render as a JSON body that
 //! reads back with the same code and message (the escaping invariant).
@@ -10,6 +11,12 @@ use strongroom_api::json;
 use strongroom_api::query::{QueryRequest, STS_NAMESPACE};
 
 fuzz_target!(|data: &[u8]| {
+    // The first byte picks a Secrets Manager operation; the rest is its body.
+    if let Some((&pick, body)) = data.split_first() {
+        let names = strongroom_api::secretsmanager::Operation::NAMES;
+        let name = names[usize::from(pick) % names.len()];
+        let _ = strongroom_api::secretsmanager::Operation::parse(name, body);
+    }
     if let Err(error) = json::parse_body::<serde_json::Value>(data) {
         let rendered = error.render_aws_json();
         let body: serde_json::Value = serde_json::from_slice(&rendered.body).expect("error body is JSON");

@@ -220,3 +220,78 @@ def test_secrets_never_reach_disk_logs_or_audit(data_dir):
     log = server.log()
     for canary in canaries:
         assert canary not in log
+
+
+def _wait_for_port(proc, host, port, timeout=60):
+    import socket
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_init_then_serve_with_a_config_file(data_dir):
+    port = _free_port()
+    config = os.path.join(data_dir, "strongroom.toml")
+    with open(config, "w") as f:
+        f.write(f'listen = "127.0.0.1:{port}"\ndata_dir = "{data_dir}/srv"\naccount_id = "111122223333"\n'
+                'log_format = "json"\n[tls]\nself_signed = true\n')
+    init = subprocess.run([BIN, "init", "--config", config], capture_output=True, text=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    exports = dict(line[len("export "):].split("=", 1) for line in init.stdout.splitlines() if line.startswith("export "))
+    assert exports["AWS_ACCESS_KEY_ID"].startswith("AKIA")
+    again = subprocess.run([BIN, "init", "--config", config], capture_output=True, text=True, timeout=60)
+    assert again.returncode != 0, "an initialised deployment is not initialised twice"
+
+    log = open(os.path.join(data_dir, "serve.log"), "wb")
+    proc = subprocess.Popen([BIN, "serve", "--config", config], stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        assert _wait_for_port(proc, "127.0.0.1", port), open(os.path.join(data_dir, "serve.log")).read()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(exports)
+        env.update({"AWS_ENDPOINT_URL": f"https://localhost:{port}", "AWS_DEFAULT_REGION": "us-east-1",
+                    "AWS_CA_BUNDLE": os.path.join(data_dir, "srv", "tls", "ca.pem"),
+                    "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+        out = subprocess.run(["aws", "sts", "get-caller-identity", "--output", "json"], env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["Arn"] == "arn:aws:iam::111122223333:root"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    # --log-format json: every log line is a JSON object.
+    lines = [line for line in open(os.path.join(data_dir, "serve.log")).read().splitlines() if line.strip()]
+    assert lines and all(json.loads(line) for line in lines)
+
+
+def test_plaintext_off_loopback_needs_the_dangerous_option(data_dir):
+    refused = subprocess.run([BIN, "dev", "--listen", "0.0.0.0:0", "--data-dir", data_dir],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert "dangerous_allow_plaintext_http" in refused.stderr
+    env = dict(os.environ, STRONGROOM_DANGEROUS_ALLOW_PLAINTEXT_HTTP="true")
+    proc = subprocess.Popen([BIN, "dev", "--listen", "0.0.0.0:0", "--data-dir", data_dir],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("export AWS_ENDPOINT_URL=http://0.0.0.0:"), first
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "dangerous" in err and "WARN" in err, err

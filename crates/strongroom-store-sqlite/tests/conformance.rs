@@ -4,36 +4,9 @@
 // Test code: helpers outside `#[test]` functions may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::future::Future;
+mod common;
 
-use strongroom_store::Store;
-use strongroom_store::testkit::Fixture;
-use strongroom_store_sqlite::SqliteStore;
-use tempfile::TempDir;
-
-/// A store on a database file that lives (with its directory) as long as the fixture.
-struct FileFixture {
-    store: SqliteStore,
-    _dir: TempDir,
-}
-
-impl Fixture for FileFixture {
-    fn store(&self) -> &dyn Store {
-        &self.store
-    }
-
-    fn teardown(&self) -> impl Future<Output = ()> + Send {
-        self.store.close()
-    }
-}
-
-async fn file_store() -> Option<FileFixture> {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(&dir.path().join("strongroom.db"))
-        .await
-        .expect("open store");
-    Some(FileFixture { store, _dir: dir })
-}
+use common::file_store;
 
 strongroom_store::conformance_suite!(fixture = file_store());
 

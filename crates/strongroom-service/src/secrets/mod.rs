@@ -208,6 +208,16 @@ impl Secrets {
         result
     }
 
+    /// Commits `writes`: `true` when they applied, `false` when another writer changed one of the secrets
+    /// first (the caller reads again and retries).
+    async fn commit(&self, writes: &[SecretWrite]) -> Result<bool> {
+        match self.write(writes).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict | StoreError::NotFound) => Ok(false),
+            Err(err) => Err(store_err(err)),
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Lookup
 
@@ -497,18 +507,14 @@ impl Secrets {
                     let values = self.reencrypt_labelled(old_key.as_deref(), &mut next).await?;
                     let mut writes = vec![update(record.revision, next.clone(), values, Vec::new())];
                     writes.extend(self.replica_writes(&next, None, &[], now).await?);
-                    match self.write(&writes).await {
-                        Ok(()) => {
-                            return Ok(Written {
-                                arn: next.arn,
-                                name: next.name,
-                                version_id: None,
-                                version_stages: Vec::new(),
-                                replicas: next.replicas,
-                            });
-                        }
-                        Err(StoreError::Conflict | StoreError::NotFound) => continue,
-                        Err(err) => return Err(store_err(err)),
+                    if self.commit(&writes).await? {
+                        return Ok(Written {
+                            arn: next.arn,
+                            name: next.name,
+                            version_id: None,
+                            version_stages: Vec::new(),
+                            replicas: next.replicas,
+                        });
                     }
                 }
                 Err(busy())
@@ -641,10 +647,8 @@ impl Secrets {
             };
             let mut writes = vec![update(expected_revision, next, values, removed)];
             writes.extend(replica_writes);
-            match self.write(&writes).await {
-                Ok(()) => return Ok(written),
-                Err(StoreError::Conflict | StoreError::NotFound) => continue,
-                Err(err) => return Err(store_err(err)),
+            if self.commit(&writes).await? {
+                return Ok(written);
             }
         }
         Err(busy())
@@ -668,10 +672,8 @@ impl Secrets {
             next.last_changed_at = now;
             let mut writes = vec![update(record.revision, next.clone(), Vec::new(), Vec::new())];
             writes.extend(self.replica_writes(&next, None, &[], now).await?);
-            match self.write(&writes).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict | StoreError::NotFound) => continue,
-                Err(err) => return Err(store_err(err)),
+            if self.commit(&writes).await? {
+                return Ok(next);
             }
         }
         Err(busy())
@@ -1435,6 +1437,7 @@ impl Secrets {
             }
             next.last_changed_at = now;
             writes.insert(0, update(record.revision, next.clone(), Vec::new(), Vec::new()));
+            // A replica's name taken meanwhile in its region is a race too: read again and decide again.
             match self.write(&writes).await {
                 Ok(()) => return Ok(next),
                 Err(StoreError::Conflict | StoreError::NotFound | StoreError::AlreadyExists) => continue,
@@ -1481,10 +1484,8 @@ impl Secrets {
             }
             next.last_changed_at = self.now();
             writes.insert(0, update(record.revision, next.clone(), Vec::new(), Vec::new()));
-            match self.write(&writes).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict | StoreError::NotFound) => continue,
-                Err(err) => return Err(store_err(err)),
+            if self.commit(&writes).await? {
+                return Ok(next);
             }
         }
         Err(busy())
@@ -1527,10 +1528,8 @@ impl Secrets {
                 next.replicas.retain(|r| r.region != replica.region.as_str());
                 writes.push(update(primary.revision, next, Vec::new(), Vec::new()));
             }
-            match self.write(&writes).await {
-                Ok(()) => return Ok(standalone),
-                Err(StoreError::Conflict | StoreError::NotFound) => continue,
-                Err(err) => return Err(store_err(err)),
+            if self.commit(&writes).await? {
+                return Ok(standalone);
             }
         }
         Err(busy())
