@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
 use strongroom_store::AuditRecord;
 use strongroom_types::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -68,50 +67,110 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// The CloudTrail-shaped JSON body of this event.
-    pub fn to_json(&self) -> Value {
-        let user_identity = match &self.actor {
-            Actor::Caller(caller) => json!({
-                "type": caller.identity_type(),
-                "principalId": caller.user_id(),
-                "arn": caller.arn(),
-                "accountId": caller.account().as_str(),
-                "accessKeyId": caller.access_key_id().as_str(),
-            }),
-            Actor::Unauthenticated { access_key_id } => json!({
-                "type": "Unknown",
-                "accessKeyId": access_key_id,
-            }),
-        };
-        let mut body = json!({
-            "eventVersion": "1.08",
-            "eventTime": rfc3339(self.time),
-            "eventSource": format!("{}.amazonaws.com", self.service),
-            "eventName": self.operation,
-            "awsRegion": self.region,
-            "sourceIPAddress": self.source_ip,
-            "userAgent": self.user_agent,
-            "userIdentity": user_identity,
-            "requestID": self.request_id,
-            "eventID": strongroom_crypto::random::uuid_v4(),
-            "eventType": "AwsApiCall",
-            "readOnly": self.read_only,
-            "managementEvent": true,
-        });
-        if let (Some(map), Actor::Caller(caller)) = (body.as_object_mut(), &self.actor) {
-            map.insert("recipientAccountId".into(), caller.account().as_str().into());
-        }
-        if let Some(map) = body.as_object_mut() {
-            if let Some(resource) = &self.resource {
-                map.insert("resources".into(), json!([{ "ARN": resource }]));
+    /// The CloudTrail-shaped JSON body of this event, written directly: this runs once per API call, and
+    /// building a `serde_json::Value` first cost more than everything else the audit writer does.
+    pub fn to_json(&self) -> String {
+        let mut out = JsonObject::with_capacity(768);
+        out.str("eventVersion", "1.08");
+        out.str("eventTime", &rfc3339(self.time));
+        out.str("eventSource", &format!("{}.amazonaws.com", self.service));
+        out.str("eventName", &self.operation);
+        out.opt_str("awsRegion", self.region.as_deref());
+        out.opt_str("sourceIPAddress", self.source_ip.as_deref());
+        out.opt_str("userAgent", self.user_agent.as_deref());
+        let mut identity = JsonObject::with_capacity(256);
+        match &self.actor {
+            Actor::Caller(caller) => {
+                identity.str("type", caller.identity_type());
+                identity.str("principalId", &caller.user_id());
+                identity.str("arn", &caller.arn());
+                identity.str("accountId", caller.account().as_str());
+                identity.str("accessKeyId", caller.access_key_id().as_str());
             }
-            if let Outcome::Failure { code, message } = &self.outcome {
-                map.insert("errorCode".into(), code.as_str().into());
-                map.insert("errorMessage".into(), message.as_str().into());
+            Actor::Unauthenticated { access_key_id } => {
+                identity.str("type", "Unknown");
+                identity.opt_str("accessKeyId", access_key_id.as_deref());
             }
         }
-        body
+        out.raw("userIdentity", &identity.finish());
+        out.str("requestID", &self.request_id);
+        out.str("eventID", &strongroom_crypto::random::uuid_v4());
+        out.str("eventType", "AwsApiCall");
+        out.raw("readOnly", if self.read_only { "true" } else { "false" });
+        out.raw("managementEvent", "true");
+        if let Actor::Caller(caller) = &self.actor {
+            out.str("recipientAccountId", caller.account().as_str());
+        }
+        if let Some(resource) = &self.resource {
+            let mut entry = JsonObject::with_capacity(resource.len() + 16);
+            entry.str("ARN", resource);
+            out.raw("resources", &format!("[{}]", entry.finish()));
+        }
+        if let Outcome::Failure { code, message } = &self.outcome {
+            out.str("errorCode", code);
+            out.str("errorMessage", message);
+        }
+        out.finish()
     }
+}
+
+/// A JSON object written member by member into one string.
+struct JsonObject(String);
+
+impl JsonObject {
+    fn with_capacity(capacity: usize) -> Self {
+        let mut text = String::with_capacity(capacity);
+        text.push('{');
+        Self(text)
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        push_json_string(&mut self.0, key);
+        self.0.push(':');
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        push_json_string(&mut self.0, value);
+    }
+
+    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(value) => self.str(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    /// A member whose value is already JSON.
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.0.push_str(json);
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Appends `text` as a JSON string literal (RFC 8259 escaping).
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -221,7 +280,7 @@ impl Writer {
     fn chain(&mut self, event: &AuditEvent) -> AuditRecord {
         self.seq += 1;
         let recorded_at = crate::truncate_to_millis(event.time);
-        let body = event.to_json().to_string();
+        let body = event.to_json();
         let mac = self
             .keyring
             .key(Purpose::Audit)
@@ -334,4 +393,60 @@ pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport,
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_and_parse_back() {
+        for text in [
+            "plain",
+            "quote \" and \\ back",
+            "line\nbreak\ttab\r",
+            "\u{1}\u{1f}",
+            "ünïcødé ✓",
+        ] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            let back: String = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, text, "{out}");
+        }
+    }
+
+    #[test]
+    fn an_event_is_one_json_object_with_cloudtrail_fields() {
+        let event = AuditEvent {
+            time: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            request_id: "req-1".into(),
+            service: "secretsmanager".into(),
+            operation: "GetSecretValue".into(),
+            region: Some("us-east-1".into()),
+            source_ip: None,
+            user_agent: Some("agent \"quoted\"".into()),
+            actor: Actor::Unauthenticated {
+                access_key_id: Some("AKIAEXAMPLEEXAMPLE12".into()),
+            },
+            resource: Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf".into()),
+            read_only: true,
+            outcome: Outcome::Failure {
+                code: "AccessDenied".into(),
+                message: "no\nway".into(),
+            },
+        };
+        let body: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(body["eventSource"], "secretsmanager.amazonaws.com");
+        assert_eq!(body["eventTime"], "2023-11-14T22:13:20Z");
+        assert_eq!(body["userAgent"], "agent \"quoted\"");
+        assert_eq!(body["sourceIPAddress"], serde_json::Value::Null);
+        assert_eq!(body["userIdentity"]["type"], "Unknown");
+        assert_eq!(
+            body["resources"][0]["ARN"],
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"
+        );
+        assert_eq!(body["errorMessage"], "no\nway");
+        assert_eq!(body["readOnly"], true);
+        assert!(body.get("recipientAccountId").is_none());
+    }
 }
