@@ -17,6 +17,7 @@
 //! argument; for the JSON protocols the server adds the `x-amzn-requestid` header itself.
 
 pub mod error;
+pub mod iam;
 pub mod json;
 pub mod kms;
 pub mod query;

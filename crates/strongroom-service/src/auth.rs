@@ -190,10 +190,23 @@ impl Authenticator {
         })?;
         let principal = match &record.owner {
             AccessKeyOwner::Root => Principal::Root,
-            AccessKeyOwner::User(name) => Principal::User {
-                name: name.clone(),
-                user_id: name.clone(),
-            },
+            AccessKeyOwner::User(name) => {
+                // The user's unique id (`AIDA…`) is what GetCallerIdentity reports; a key whose user is gone
+                // authenticates nobody.
+                let user = self
+                    .store
+                    .iam_user(&record.account_id, name)
+                    .await
+                    .map_err(|err| {
+                        tracing::error!(error = %err, "reading an IAM user failed");
+                        AuthError::Unavailable
+                    })?
+                    .ok_or(AuthError::UnknownAccessKey)?;
+                Principal::User {
+                    name: user.name,
+                    user_id: user.user_id,
+                }
+            }
         };
         let mut keys = self.lock();
         let cached = keys.entry(access_key_id.clone()).or_insert_with(|| CachedKey {

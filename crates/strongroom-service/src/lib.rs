@@ -10,6 +10,7 @@ pub mod authz;
 pub mod bootstrap;
 mod caller;
 mod error;
+pub mod iam;
 mod keyring;
 pub mod kms;
 pub mod secrets;
@@ -32,6 +33,7 @@ pub struct Services {
     pub auth: auth::Authenticator,
     pub audit: audit::AuditTrail,
     pub authz: authz::Authorizer,
+    pub iam: iam::Iam,
     pub kms: Arc<kms::Kms>,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
@@ -63,6 +65,7 @@ impl Services {
         let services = Self {
             auth: auth::Authenticator::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             authz: authz::Authorizer::new(),
+            iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&keyring), Arc::clone(&clock)),

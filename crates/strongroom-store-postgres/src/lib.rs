@@ -12,6 +12,7 @@
 //! identifiers use the `"C"` collation so that they sort bytewise.
 
 mod error;
+mod iam;
 mod kms;
 mod secrets;
 

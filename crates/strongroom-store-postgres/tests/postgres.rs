@@ -55,6 +55,8 @@ async fn schemas_isolate_stores_and_reconnecting_finds_the_data() {
             "access_keys",
             "accounts",
             "audit_records",
+            "iam_user_policies",
+            "iam_users",
             "kms_aliases",
             "kms_key_versions",
             "kms_keys",

@@ -25,6 +25,7 @@
 const AUDIT_ROWS_PER_STATEMENT: usize = 100;
 
 mod error;
+mod iam;
 mod kms;
 mod secrets;
 

@@ -5,6 +5,7 @@
 //! The trait exposes no queries or transactions: backends are free to implement each method as they see fit.
 
 mod error;
+pub mod iam;
 pub mod kms;
 mod records;
 pub mod secrets;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use strongroom_types::{AccessKeyId, AccountId};
 
 pub use error::StoreError;
+pub use iam::IamStore;
 pub use kms::KmsStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
@@ -75,7 +77,7 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
-pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore {
+pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore {
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

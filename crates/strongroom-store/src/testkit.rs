@@ -19,6 +19,7 @@
 // loudly is its job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod iam;
 pub mod kms;
 pub mod secrets;
 

@@ -4,9 +4,11 @@
 //! (STS, IAM) use their own codes and 403 for authentication failures. Internal errors become a generic
 //! message; the detail goes to the log only.
 
+mod iam;
 mod kms;
 mod secretsmanager;
 
+pub use iam::iam_error;
 pub use kms::kms_error;
 pub use secretsmanager::secrets_error;
 use strongroom_api::WireError;

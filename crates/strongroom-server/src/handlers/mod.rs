@@ -1,5 +1,6 @@
 //! Routing an authenticated call to its service's handler: one `match` over the services.
 
+mod iam;
 mod kms;
 mod secretsmanager;
 mod sts;
@@ -10,6 +11,7 @@ use crate::http::dispatch::{Call, HandlerResult};
 
 pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> HandlerResult {
     match call.spec.name {
+        "iam" => iam::handle(services, caller, call).await,
         "kms" => kms::handle(services, caller, call).await,
         "secretsmanager" => secretsmanager::handle(services, caller, call).await,
         "sts" => sts::handle(services, caller, call).await,

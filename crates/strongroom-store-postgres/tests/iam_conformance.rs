@@ -1,0 +1,14 @@
+//! Runs the IAM store conformance kit against PostgreSQL, each case in a schema of its own (see `common`).
+//! Without a reachable server the cases are skipped (with a `skipped: …` line), unless
+//! `STRONGROOM_REQUIRE_PG=1`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: helpers outside #[test] functions may fail loudly too"
+)]
+
+mod common;
+
+strongroom_store::iam_conformance_suite!(fixture = common::PgFixture::new());
