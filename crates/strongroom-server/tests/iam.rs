@@ -386,3 +386,139 @@ async fn wire_snapshots() {
     assert_eq!(missing.status, 404);
     insta::assert_snapshot!("iam_no_such_entity", redact(&missing.body, &server));
 }
+
+/// The seed's own-key policy, exactly as written in the issue.
+const OWN_KEYS_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ManageOwnAccessKeys","Effect":"Allow",
+ "Action":["iam:CreateAccessKey","iam:DeleteAccessKey","iam:GetAccessKeyLastUsed","iam:GetUser",
+           "iam:ListAccessKeys","iam:UpdateAccessKey","iam:TagUser"],
+ "Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
+
+#[tokio::test]
+async fn alice_manages_her_own_keys_and_not_bobs() {
+    let mut server = TestServer::sqlite().await;
+    let root = iam(&server);
+    for name in ["Alice", "Bob"] {
+        root.create_user().user_name(name).send().await.unwrap();
+    }
+    root.put_user_policy()
+        .user_name("Alice")
+        .policy_name("ManageOwnAccessKeys")
+        .policy_document(OWN_KEYS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    let alice_key = root.create_access_key().user_name("Alice").send().await.unwrap();
+    let alice_key = alice_key.access_key().unwrap();
+    root.create_access_key().user_name("Bob").send().await.unwrap();
+    let alice = iam_with(&server, alice_key.access_key_id(), alice_key.secret_access_key());
+
+    // Her own keys: list, create, deactivate, delete.
+    let listed = alice.list_access_keys().user_name("Alice").send().await.unwrap();
+    assert_eq!(listed.access_key_metadata().len(), 1);
+    let second = alice.create_access_key().user_name("Alice").send().await.unwrap();
+    let second_id = second.access_key().unwrap().access_key_id().to_owned();
+    alice
+        .update_access_key()
+        .user_name("Alice")
+        .access_key_id(&second_id)
+        .status(StatusType::Inactive)
+        .send()
+        .await
+        .unwrap();
+    alice
+        .delete_access_key()
+        .user_name("Alice")
+        .access_key_id(&second_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        alice
+            .get_user()
+            .user_name("Alice")
+            .send()
+            .await
+            .unwrap()
+            .user()
+            .unwrap()
+            .user_name(),
+        "Alice"
+    );
+
+    // Bob's: denied, naming the principal, the action and the resource.
+    let err = alice
+        .list_access_keys()
+        .user_name("Bob")
+        .send()
+        .await
+        .unwrap_err();
+    let message = err.message().unwrap_or_default().to_owned();
+    assert_error(err, "AccessDenied", 403);
+    assert!(
+        message.contains("arn:aws:iam::123456789012:user/Alice"),
+        "{message}"
+    );
+    assert!(message.contains("iam:ListAccessKeys"), "{message}");
+    assert!(
+        message.contains("arn:aws:iam::123456789012:user/Bob"),
+        "{message}"
+    );
+    let err = alice
+        .create_access_key()
+        .user_name("Bob")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    // Actions the policy does not name: denied even on herself.
+    let err = alice.delete_user().user_name("Alice").send().await.unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    let err = alice.create_user().user_name("Mallory").send().await.unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+
+    // Removing the policy takes effect at once on this node.
+    root.delete_user_policy()
+        .user_name("Alice")
+        .policy_name("ManageOwnAccessKeys")
+        .send()
+        .await
+        .unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_explicit_deny_wins() {
+    let mut server = TestServer::sqlite().await;
+    let root = iam(&server);
+    root.create_user().user_name("carol").send().await.unwrap();
+    root.put_user_policy()
+        .user_name("carol")
+        .policy_name("all")
+        .policy_document(ALLOW_ALL)
+        .send()
+        .await
+        .unwrap();
+    root.put_user_policy()
+        .user_name("carol")
+        .policy_name("no-users")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let key = root.create_access_key().user_name("carol").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    let carol = iam_with(&server, key.access_key_id(), key.secret_access_key());
+    carol.list_users().send().await.unwrap();
+    let err = carol.create_user().user_name("dave").send().await.unwrap_err();
+    let message = err.message().unwrap_or_default().to_owned();
+    assert_error(err, "AccessDenied", 403);
+    assert!(message.contains("explicit deny"), "{message}");
+    server.stop().await;
+}

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use strongroom_crypto::ExposeSecret;
+use strongroom_policy::{Policy, PolicyKind};
 use strongroom_sigv4::{AuthInfo, SigV4Error, SignableRequest, SigningKey};
 use strongroom_store::{AccessKeyOwner, AccessKeyStatus};
 use strongroom_types::{AccessKeyId, AccessKeyKind, AccountId, Clock, OffsetDateTime, Region};
@@ -53,6 +54,12 @@ pub enum AuthError {
     Unavailable,
 }
 
+/// A user's parsed identity policies and when they were read.
+struct CachedPolicies {
+    checked_at: OffsetDateTime,
+    policies: Arc<Vec<Policy>>,
+}
+
 struct CachedKey {
     account: AccountId,
     principal: Principal,
@@ -67,6 +74,8 @@ pub struct Authenticator {
     keyring: Arc<Keyring>,
     clock: Arc<dyn Clock>,
     keys: Mutex<HashMap<AccessKeyId, CachedKey>>,
+    /// Identity policies per (account, user name), re-read every [`RECHECK`] like the keys.
+    policies: Mutex<HashMap<(AccountId, String), CachedPolicies>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -82,6 +91,7 @@ impl Authenticator {
             keyring,
             clock,
             keys: Mutex::new(HashMap::new()),
+            policies: Mutex::new(HashMap::new()),
         }
     }
 
@@ -105,12 +115,14 @@ impl Authenticator {
             AccessKeyKind::LongTerm => {
                 let (account, principal, key) = self.long_term_key(access_key_id, auth, now).await?;
                 strongroom_sigv4::verify(request, auth, &key, now)?;
+                let policies = self.policies_of(&account, &principal, now).await?;
                 Ok(Caller::new(
                     account,
                     principal,
                     access_key_id.clone(),
                     region,
                     None,
+                    policies,
                 ))
             }
             AccessKeyKind::Temporary => {
@@ -131,16 +143,74 @@ impl Authenticator {
                 if now >= claims.expires_at {
                     return Err(AuthError::ExpiredSessionToken);
                 }
+                let policies = self.policies_of(&claims.account, &claims.principal, now).await?;
                 Ok(Caller::new(
                     claims.account,
                     claims.principal,
                     access_key_id.clone(),
                     region,
                     Some(claims.expires_at),
+                    policies,
                 ))
             }
             AccessKeyKind::Unknown => Err(AuthError::UnknownAccessKey),
         }
+    }
+
+    /// Drops the cached policies of a user, after they changed here (other nodes see the change within
+    /// [`RECHECK`]).
+    pub fn forget_user(&self, account: &AccountId, user_name: &str) {
+        self.lock_policies()
+            .remove(&(account.clone(), user_name.to_owned()));
+    }
+
+    fn lock_policies(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedPolicies>> {
+        self.policies
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The identity policies of `principal`, from the cache when fresh. The root user needs none.
+    async fn policies_of(
+        &self,
+        account: &AccountId,
+        principal: &Principal,
+        now: OffsetDateTime,
+    ) -> Result<Arc<Vec<Policy>>, AuthError> {
+        let Principal::User { name, .. } = principal else {
+            return Ok(Arc::new(Vec::new()));
+        };
+        let key = (account.clone(), name.clone());
+        if let Some(cached) = self
+            .lock_policies()
+            .get(&key)
+            .filter(|c| now - c.checked_at < RECHECK)
+        {
+            return Ok(Arc::clone(&cached.policies));
+        }
+        let documents = self.store.user_policies(account, name).await.map_err(|err| {
+            tracing::error!(error = %err, "reading a user's policies failed");
+            AuthError::Unavailable
+        })?;
+        let mut policies = Vec::with_capacity(documents.len());
+        for (policy_name, document) in documents {
+            match Policy::parse(&document, PolicyKind::Identity) {
+                Ok(policy) => policies.push(policy.with_label(format!("user/{name}/inline/{policy_name}"))),
+                // Stored policies were validated when they were put; one that no longer parses grants nothing.
+                Err(err) => {
+                    tracing::error!(error = %err, policy = %policy_name, "a stored policy does not parse")
+                }
+            }
+        }
+        let policies = Arc::new(policies);
+        self.lock_policies().insert(
+            key,
+            CachedPolicies {
+                checked_at: now,
+                policies: Arc::clone(&policies),
+            },
+        );
+        Ok(policies)
     }
 
     /// Drops what is cached about `access_key_id`, after it was deactivated or deleted here.

@@ -1,5 +1,8 @@
 //! Who is making a request: the result of authentication.
 
+use std::sync::Arc;
+
+use strongroom_policy::Policy;
 use strongroom_types::{AccessKeyId, AccountId, OffsetDateTime, Region};
 
 /// The kind of principal behind a request, with what identifies it.
@@ -20,6 +23,8 @@ pub struct Caller {
     access_key_id: AccessKeyId,
     region: Region,
     session_expires_at: Option<OffsetDateTime>,
+    /// The principal's identity-based policies, parsed (empty for the root user, who needs none).
+    policies: Arc<Vec<Policy>>,
 }
 
 impl Caller {
@@ -29,6 +34,7 @@ impl Caller {
         access_key_id: AccessKeyId,
         region: Region,
         session_expires_at: Option<OffsetDateTime>,
+        policies: Arc<Vec<Policy>>,
     ) -> Self {
         Self {
             account,
@@ -36,7 +42,13 @@ impl Caller {
             access_key_id,
             region,
             session_expires_at,
+            policies,
         }
+    }
+
+    /// The identity-based policies that authorization evaluates for this caller.
+    pub(crate) fn policies(&self) -> &[Policy] {
+        &self.policies
     }
 
     pub fn account(&self) -> &AccountId {

@@ -64,7 +64,7 @@ impl Services {
         ));
         let services = Self {
             auth: auth::Authenticator::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
-            authz: authz::Authorizer::new(),
+            authz: authz::Authorizer::new(Arc::clone(&clock)),
             iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             kms,

@@ -342,6 +342,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         }
         Operation::DeleteUser { name } => {
             let user = iam.delete_user(authz, caller, &name).await.map_err(fail)?;
+            services.auth.forget_user(caller.account(), &name);
             reply(empty(), arn_of(&user), false)
         }
         Operation::TagUser { name, tags } => {
@@ -441,6 +442,8 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .put_user_policy(authz, caller, &user, &policy, &document)
                 .await
                 .map_err(fail)?;
+            // The user's next request on this node is decided by the new policy at once.
+            services.auth.forget_user(caller.account(), &user);
             reply(empty(), arn, false)
         }
         Operation::GetUserPolicy { user, policy } => {
@@ -477,6 +480,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .delete_user_policy(authz, caller, &user, &policy)
                 .await
                 .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user);
             reply(empty(), arn, false)
         }
     })

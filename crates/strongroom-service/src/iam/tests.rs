@@ -35,6 +35,7 @@ fn caller(principal: Principal) -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         "us-east-1".parse().unwrap(),
         None,
+        Arc::new(Vec::new()),
     )
 }
 
@@ -53,7 +54,7 @@ async fn env() -> Env {
         .unwrap();
     Env {
         iam: Iam::new(Arc::clone(&store), keyring, clock as Arc<dyn Clock>),
-        authz: Authorizer::new(),
+        authz: Authorizer::new(Arc::new(strongroom_types::SystemClock)),
         root: caller(Principal::Root),
         store,
     }

@@ -37,6 +37,7 @@ fn caller_in(account: &str, region: &str, principal: Principal) -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         region.parse().unwrap(),
         None,
+        Arc::new(Vec::new()),
     )
 }
 
@@ -58,7 +59,7 @@ async fn env() -> Env {
     );
     Env {
         kms,
-        authz: Authorizer::new(),
+        authz: Authorizer::new(Arc::new(strongroom_types::SystemClock)),
         caller: caller_in(ACCOUNT, "us-east-1", Principal::Root),
         clock,
         sqlite,
