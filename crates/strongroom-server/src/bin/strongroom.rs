@@ -14,6 +14,11 @@ use strongroom_server::{startup, telemetry};
 use strongroom_service::bootstrap::RootCredentials;
 use strongroom_types::{Clock, SystemClock};
 
+/// mimalloc instead of the system allocator: a request makes dozens of small allocations, and glibc's
+/// malloc and free were close to a fifth of the server's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
