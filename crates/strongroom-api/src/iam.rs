@@ -1,4 +1,4 @@
-//! IAM outputs as awsQuery XML: users, access keys and inline user policies.
+//! IAM outputs as awsQuery XML: users, access keys, inline user policies, managed policies and groups.
 //!
 //! Plain structs of borrowed strings with a `write` method for the `{Action}Result` element; render them
 //! with [`crate::query::render_success`] and [`IAM_NAMESPACE`] (operations without output use
@@ -214,7 +214,7 @@ impl GetUserPolicyResult<'_> {
     }
 }
 
-/// The result of `ListUserPolicies`.
+/// The result of `ListUserPolicies` (and `ListGroupPolicies`, of the same shape).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListUserPoliciesResult<'a> {
     pub policy_names: Vec<&'a str>,
@@ -227,6 +227,221 @@ impl ListUserPoliciesResult<'_> {
     pub fn write(&self, w: &mut XmlWriter) {
         w.member_list("PolicyNames", &self.policy_names);
         write_page_end(w, self.marker);
+    }
+}
+
+/// A managed policy (`Policy` shape).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy<'a> {
+    pub policy_name: &'a str,
+    pub policy_id: &'a str,
+    pub arn: &'a str,
+    pub path: &'a str,
+    pub default_version_id: &'a str,
+    pub attachment_count: u32,
+    /// Written only when set (GetPolicy and CreatePolicy; ListPolicies leaves it out, as AWS does).
+    pub description: Option<&'a str>,
+    pub create_date: Timestamp,
+    pub update_date: Timestamp,
+    /// Written only when not empty.
+    pub tags: Vec<Tag<'a>>,
+}
+
+impl Policy<'_> {
+    /// Writes the members of a `Policy` structure.
+    pub fn write_members(&self, w: &mut XmlWriter) {
+        w.element("PolicyName", self.policy_name);
+        w.element("PolicyId", self.policy_id);
+        w.element("Arn", self.arn);
+        w.element("Path", self.path);
+        w.element("DefaultVersionId", self.default_version_id);
+        w.integer("AttachmentCount", i64::from(self.attachment_count));
+        w.integer("PermissionsBoundaryUsageCount", 0);
+        w.boolean("IsAttachable", true);
+        w.optional("Description", self.description);
+        w.timestamp("CreateDate", self.create_date);
+        w.timestamp("UpdateDate", self.update_date);
+        if !self.tags.is_empty() {
+            write_tags(w, &self.tags);
+        }
+    }
+}
+
+/// The result of `CreatePolicy` or `GetPolicy`: `<Policy>…</Policy>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyResult<'a> {
+    pub policy: Policy<'a>,
+}
+
+impl PolicyResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.structure("Policy", |w| self.policy.write_members(w));
+    }
+}
+
+/// The result of `ListPolicies`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPoliciesResult<'a> {
+    pub policies: Vec<Policy<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl ListPoliciesResult<'_> {
+    pub const ACTION: &'static str = "ListPolicies";
+
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("Policies", &self.policies, |w, p| p.write_members(w));
+        write_page_end(w, self.marker);
+    }
+}
+
+/// A policy version (`PolicyVersion` shape). The document, when present, is written URL-encoded, as AWS
+/// returns it; ListPolicyVersions leaves it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion<'a> {
+    pub document: Option<&'a str>,
+    pub version_id: &'a str,
+    pub is_default_version: bool,
+    pub create_date: Timestamp,
+}
+
+impl PolicyVersion<'_> {
+    pub fn write_members(&self, w: &mut XmlWriter) {
+        if let Some(document) = self.document {
+            w.element("Document", &url_encode(document));
+        }
+        w.element("VersionId", self.version_id);
+        w.boolean("IsDefaultVersion", self.is_default_version);
+        w.timestamp("CreateDate", self.create_date);
+    }
+}
+
+/// The result of `CreatePolicyVersion` or `GetPolicyVersion`: `<PolicyVersion>…</PolicyVersion>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersionResult<'a> {
+    pub version: PolicyVersion<'a>,
+}
+
+impl PolicyVersionResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.structure("PolicyVersion", |w| self.version.write_members(w));
+    }
+}
+
+/// The result of `ListPolicyVersions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPolicyVersionsResult<'a> {
+    pub versions: Vec<PolicyVersion<'a>>,
+}
+
+impl ListPolicyVersionsResult<'_> {
+    pub const ACTION: &'static str = "ListPolicyVersions";
+
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("Versions", &self.versions, |w, v| v.write_members(w));
+        w.boolean("IsTruncated", false);
+    }
+}
+
+/// One policy of `ListAttachedUserPolicies` (`AttachedPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachedPolicy<'a> {
+    pub policy_name: &'a str,
+    pub policy_arn: &'a str,
+}
+
+/// The result of `ListAttachedUserPolicies`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListAttachedPoliciesResult<'a> {
+    pub policies: Vec<AttachedPolicy<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl ListAttachedPoliciesResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("AttachedPolicies", &self.policies, |w, p| {
+            w.element("PolicyName", p.policy_name);
+            w.element("PolicyArn", p.policy_arn);
+        });
+        write_page_end(w, self.marker);
+    }
+}
+
+/// An IAM group (`Group` shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group<'a> {
+    pub path: &'a str,
+    pub group_name: &'a str,
+    pub group_id: &'a str,
+    pub arn: &'a str,
+    pub create_date: Timestamp,
+}
+
+impl Group<'_> {
+    pub fn write_members(&self, w: &mut XmlWriter) {
+        w.element("Path", self.path);
+        w.element("GroupName", self.group_name);
+        w.element("GroupId", self.group_id);
+        w.element("Arn", self.arn);
+        w.timestamp("CreateDate", self.create_date);
+    }
+}
+
+/// The result of `CreateGroup`: `<Group>…</Group>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupResult<'a> {
+    pub group: Group<'a>,
+}
+
+impl GroupResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.structure("Group", |w| self.group.write_members(w));
+    }
+}
+
+/// The result of `GetGroup`: the group and a page of its users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetGroupResult<'a> {
+    pub group: Group<'a>,
+    pub users: Vec<User<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl GetGroupResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.structure("Group", |w| self.group.write_members(w));
+        w.members("Users", &self.users, |w, user| user.write_members(w));
+        write_page_end(w, self.marker);
+    }
+}
+
+/// The result of `ListGroups` or `ListGroupsForUser`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListGroupsResult<'a> {
+    pub groups: Vec<Group<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl ListGroupsResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("Groups", &self.groups, |w, group| group.write_members(w));
+        write_page_end(w, self.marker);
+    }
+}
+
+/// The result of `GetGroupPolicy`. The document is written URL-encoded, as AWS returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetGroupPolicyResult<'a> {
+    pub group_name: &'a str,
+    pub policy_name: &'a str,
+    pub policy_document: &'a str,
+}
+
+impl GetGroupPolicyResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.element("GroupName", self.group_name);
+        w.element("PolicyName", self.policy_name);
+        w.element("PolicyDocument", &url_encode(self.policy_document));
     }
 }
 

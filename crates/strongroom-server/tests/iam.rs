@@ -1,5 +1,6 @@
 //! IAM through the AWS SDK for Rust (and raw signed requests for the wire snapshots), against a real server:
-//! users, access keys (which then authenticate, and stop when deactivated) and inline user policies.
+//! users, access keys (which then authenticate, and stop when deactivated), inline user policies, customer
+//! managed policies with their versions and attachments, and groups (whose policies authorize their members).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -520,5 +521,831 @@ async fn an_explicit_deny_wins() {
     let message = err.message().unwrap_or_default().to_owned();
     assert_error(err, "AccessDenied", 403);
     assert!(message.contains("explicit deny"), "{message}");
+    server.stop().await;
+}
+
+/// Undoes the URL encoding AWS applies to policy documents.
+fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn version_doc(n: u32) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"V{n}","Effect":"Allow","Action":"iam:GetUser","Resource":"*"}}]}}"#
+    )
+}
+
+#[tokio::test]
+async fn managed_policies_and_their_versions() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+
+    let created = client
+        .create_policy()
+        .policy_name("Reader")
+        .path("/team/")
+        .description("reads things")
+        .policy_document(version_doc(1))
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let policy = created.policy().unwrap();
+    let arn = format!("arn:aws:iam::{ACCOUNT}:policy/team/Reader");
+    assert_eq!(policy.arn(), Some(arn.as_str()));
+    assert_eq!(policy.path(), Some("/team/"));
+    assert_eq!(policy.default_version_id(), Some("v1"));
+    assert_eq!(policy.attachment_count(), Some(0));
+    assert!(policy.is_attachable());
+    let id = policy.policy_id().unwrap();
+    assert!(id.starts_with("ANPA") && id.len() == 21, "{id}");
+
+    let err = client
+        .create_policy()
+        .policy_name("reader")
+        .policy_document(version_doc(1))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "EntityAlreadyExists", 409);
+    let err = client
+        .create_policy()
+        .policy_name("bad")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#)
+        .send()
+        .await
+        .unwrap_err();
+    let message = err.message().unwrap_or_default().to_owned();
+    assert_error(err, "MalformedPolicyDocument", 400);
+    assert!(!message.is_empty());
+    let err = client
+        .create_policy()
+        .policy_name("bad/name")
+        .policy_document(version_doc(1))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "ValidationError", 400);
+
+    let got = client.get_policy().policy_arn(&arn).send().await.unwrap();
+    let got = got.policy().unwrap();
+    assert_eq!(got.description(), Some("reads things"));
+    assert_eq!(got.tags(), [tag("team", "blue")]);
+    for missing in [
+        format!("arn:aws:iam::{ACCOUNT}:policy/Reader"),
+        format!("arn:aws:iam::{ACCOUNT}:policy/team/nope"),
+        "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+    ] {
+        let err = client.get_policy().policy_arn(missing).send().await.unwrap_err();
+        assert_error(err, "NoSuchEntity", 404);
+    }
+
+    for name in ["alpha", "omega"] {
+        client
+            .create_policy()
+            .policy_name(name)
+            .policy_document(version_doc(1))
+            .send()
+            .await
+            .unwrap();
+    }
+    let local = client
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = local
+        .policies()
+        .iter()
+        .map(|p| p.policy_name().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "omega", "Reader"]);
+    let team = client.list_policies().path_prefix("/team/").send().await.unwrap();
+    assert_eq!(team.policies().len(), 1);
+    let first = client.list_policies().max_items(2).send().await.unwrap();
+    assert!(first.is_truncated());
+    let rest = client
+        .list_policies()
+        .max_items(2)
+        .marker(first.marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(!rest.is_truncated());
+    assert_eq!(rest.policies()[0].policy_name(), Some("Reader"));
+    let aws = client
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Aws)
+        .send()
+        .await
+        .unwrap();
+    assert!(aws.policies().is_empty());
+
+    // Versions: at most five; SetAsDefault moves the default.
+    for n in 2..=5 {
+        let version = client
+            .create_policy_version()
+            .policy_arn(&arn)
+            .policy_document(version_doc(n))
+            .set_as_default(n == 3)
+            .send()
+            .await
+            .unwrap();
+        let version = version.policy_version().unwrap();
+        assert_eq!(version.version_id(), Some(format!("v{n}").as_str()));
+        assert_eq!(version.is_default_version(), n == 3);
+    }
+    let err = client
+        .create_policy_version()
+        .policy_arn(&arn)
+        .policy_document(version_doc(6))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        Some(
+            "A managed policy can have up to 5 versions. Before you create a new version, you must delete an \
+             existing version."
+        )
+    );
+    assert_error(err, "LimitExceeded", 409);
+    let err = client
+        .create_policy_version()
+        .policy_arn(&arn)
+        .policy_document("{}")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "MalformedPolicyDocument", 400);
+
+    let got = client
+        .get_policy_version()
+        .policy_arn(&arn)
+        .version_id("v3")
+        .send()
+        .await
+        .unwrap();
+    let got = got.policy_version().unwrap();
+    assert!(got.is_default_version());
+    // AWS returns the document URL-encoded.
+    let document = got.document().unwrap();
+    assert!(document.starts_with("%7B%22Version%22"), "{document}");
+    assert_eq!(url_decode(document), version_doc(3));
+    let policy = client.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(policy.policy().unwrap().default_version_id(), Some("v3"));
+
+    let versions = client
+        .list_policy_versions()
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = versions
+        .versions()
+        .iter()
+        .map(|v| v.version_id().unwrap())
+        .collect();
+    assert_eq!(ids, ["v5", "v4", "v3", "v2", "v1"]);
+    let defaults: Vec<_> = versions
+        .versions()
+        .iter()
+        .map(|v| v.is_default_version())
+        .collect();
+    assert_eq!(defaults, [false, false, true, false, false]);
+
+    client
+        .set_default_policy_version()
+        .policy_arn(&arn)
+        .version_id("v5")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .delete_policy_version()
+        .policy_arn(&arn)
+        .version_id("v5")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .delete_policy_version()
+        .policy_arn(&arn)
+        .version_id("v2")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .get_policy_version()
+        .policy_arn(&arn)
+        .version_id("v2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .set_default_policy_version()
+        .policy_arn(&arn)
+        .version_id("v2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .get_policy_version()
+        .policy_arn(&arn)
+        .version_id("2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "ValidationError", 400);
+    // Version numbers are not reused.
+    let next = client
+        .create_policy_version()
+        .policy_arn(&arn)
+        .policy_document(version_doc(6))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next.policy_version().unwrap().version_id(), Some("v6"));
+
+    // A policy with non-default versions cannot be deleted.
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    for v in ["v1", "v3", "v4", "v6"] {
+        client
+            .delete_policy_version()
+            .policy_arn(&arn)
+            .version_id(v)
+            .send()
+            .await
+            .unwrap();
+    }
+    client.delete_policy().policy_arn(&arn).send().await.unwrap();
+    let err = client.get_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+}
+
+#[tokio::test]
+async fn attaching_managed_policies_to_users() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    client.create_user().user_name("alice").send().await.unwrap();
+    let arn = client
+        .create_policy()
+        .policy_name("p")
+        .policy_document(version_doc(1))
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    client
+        .create_policy()
+        .policy_name("unused")
+        .policy_document(version_doc(1))
+        .send()
+        .await
+        .unwrap();
+
+    // Attaching twice is no error and no second attachment.
+    for _ in 0..2 {
+        client
+            .attach_user_policy()
+            .user_name("alice")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    let policy = client.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(policy.policy().unwrap().attachment_count(), Some(1));
+    let attached = client
+        .list_attached_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    assert_eq!(attached.attached_policies()[0].policy_name(), Some("p"));
+    assert_eq!(attached.attached_policies()[0].policy_arn(), Some(arn.as_str()));
+    assert!(!attached.is_truncated());
+    let only = client.list_policies().only_attached(true).send().await.unwrap();
+    let names: Vec<_> = only.policies().iter().map(|p| p.policy_name().unwrap()).collect();
+    assert_eq!(names, ["p"]);
+
+    let err = client
+        .attach_user_policy()
+        .user_name("alice")
+        .policy_arn(format!("arn:aws:iam::{ACCOUNT}:policy/nope"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .attach_user_policy()
+        .user_name("nobody")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .list_attached_user_policies()
+        .user_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    // Attached: neither the policy nor the user can be deleted.
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    let err = client.delete_user().user_name("alice").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+
+    client
+        .detach_user_policy()
+        .user_name("alice")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .detach_user_policy()
+        .user_name("alice")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let attached = client
+        .list_attached_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.attached_policies().is_empty());
+    client.delete_policy().policy_arn(&arn).send().await.unwrap();
+    client.delete_user().user_name("alice").send().await.unwrap();
+}
+
+/// The own-key policy of the managed-policy flow, exactly as the issue gives it.
+const OWN_KEYS_MANAGED: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ManageOwnAccessKeys","Effect":"Allow","Action":["iam:CreateAccessKey","iam:DeleteAccessKey","iam:GetAccessKeyLastUsed","iam:GetUser","iam:ListAccessKeys","iam:UpdateAccessKey","iam:TagUser"],"Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
+
+#[tokio::test]
+async fn an_attached_managed_policy_authorizes_its_user() {
+    let mut server = TestServer::sqlite().await;
+    let root = iam(&server);
+    for name in ["Alice", "Bob"] {
+        root.create_user().user_name(name).send().await.unwrap();
+    }
+    let arn = root
+        .create_policy()
+        .policy_name("ManageOwnAccessKeys")
+        .policy_document(OWN_KEYS_MANAGED)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let alice_key = root.create_access_key().user_name("Alice").send().await.unwrap();
+    let alice_key = alice_key.access_key().unwrap();
+    root.create_access_key().user_name("Bob").send().await.unwrap();
+    let alice = iam_with(&server, alice_key.access_key_id(), alice_key.secret_access_key());
+
+    // Nothing attached yet: denied.
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+
+    root.attach_user_policy()
+        .user_name("Alice")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let listed = alice.list_access_keys().user_name("Alice").send().await.unwrap();
+    assert_eq!(listed.access_key_metadata().len(), 1);
+    let err = alice
+        .list_access_keys()
+        .user_name("Bob")
+        .send()
+        .await
+        .unwrap_err();
+    let message = err.message().unwrap_or_default().to_owned();
+    assert_error(err, "AccessDenied", 403);
+    assert!(message.contains("iam:ListAccessKeys"), "{message}");
+    assert!(message.contains("user/Bob"), "{message}");
+
+    // A new default version that allows nothing takes effect at once on this node…
+    root.create_policy_version()
+        .policy_arn(&arn)
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::*:user/nobody"}]}"#,
+        )
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    // …and so does going back to the first.
+    root.set_default_policy_version()
+        .policy_arn(&arn)
+        .version_id("v1")
+        .send()
+        .await
+        .unwrap();
+    alice.list_access_keys().user_name("Alice").send().await.unwrap();
+
+    // Detached: denied her own keys too.
+    root.detach_user_policy()
+        .user_name("Alice")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn groups_members_and_policies() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    for name in ["alice", "bob"] {
+        client.create_user().user_name(name).send().await.unwrap();
+    }
+    let created = client
+        .create_group()
+        .group_name("Devs")
+        .path("/eng/")
+        .send()
+        .await
+        .unwrap();
+    let group = created.group().unwrap();
+    assert_eq!(group.arn(), format!("arn:aws:iam::{ACCOUNT}:group/eng/Devs"));
+    assert!(group.group_id().starts_with("AGPA") && group.group_id().len() == 21);
+    let err = client.create_group().group_name("devs").send().await.unwrap_err();
+    assert_error(err, "EntityAlreadyExists", 409);
+    let err = client
+        .create_group()
+        .group_name("bad/name")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "ValidationError", 400);
+    for name in ["ops", "qa"] {
+        client.create_group().group_name(name).send().await.unwrap();
+    }
+    let eng = client.list_groups().path_prefix("/eng/").send().await.unwrap();
+    assert_eq!(eng.groups().len(), 1);
+    let first = client.list_groups().max_items(2).send().await.unwrap();
+    let names: Vec<_> = first.groups().iter().map(|g| g.group_name()).collect();
+    assert_eq!(names, ["Devs", "ops"]);
+    assert!(first.is_truncated());
+    let rest = client
+        .list_groups()
+        .marker(first.marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.groups()[0].group_name(), "qa");
+
+    // Members: adding twice is no error.
+    for user in ["alice", "alice", "bob"] {
+        client
+            .add_user_to_group()
+            .group_name("devs")
+            .user_name(user)
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .add_user_to_group()
+        .group_name("ops")
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let got = client.get_group().group_name("Devs").send().await.unwrap();
+    assert_eq!(got.group().unwrap().group_name(), "Devs");
+    let members: Vec<_> = got.users().iter().map(|u| u.user_name()).collect();
+    assert_eq!(members, ["alice", "bob"]);
+    let paged = client
+        .get_group()
+        .group_name("Devs")
+        .max_items(1)
+        .send()
+        .await
+        .unwrap();
+    assert!(paged.is_truncated());
+    let groups = client
+        .list_groups_for_user()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = groups.groups().iter().map(|g| g.group_name()).collect();
+    assert_eq!(names, ["Devs", "ops"]);
+    let err = client
+        .add_user_to_group()
+        .group_name("devs")
+        .user_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .add_user_to_group()
+        .group_name("nope")
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client.get_group().group_name("nope").send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .list_groups_for_user()
+        .user_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    // Inline group policies.
+    let err = client
+        .put_group_policy()
+        .group_name("devs")
+        .policy_name("bad")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "MalformedPolicyDocument", 400);
+    client
+        .put_group_policy()
+        .group_name("devs")
+        .policy_name("all")
+        .policy_document(ALLOW_ALL)
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_group_policy()
+        .group_name("devs")
+        .policy_name("all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.group_name(), "Devs");
+    assert_eq!(url_decode(got.policy_document()), ALLOW_ALL);
+    let names = client
+        .list_group_policies()
+        .group_name("devs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names.policy_names(), ["all"]);
+    let err = client
+        .get_group_policy()
+        .group_name("devs")
+        .policy_name("none")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    // Attached managed policies.
+    let arn = client
+        .create_policy()
+        .policy_name("p")
+        .policy_document(version_doc(1))
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    for _ in 0..2 {
+        client
+            .attach_group_policy()
+            .group_name("devs")
+            .policy_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+    }
+    let attached = client
+        .list_attached_group_policies()
+        .group_name("devs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    assert_eq!(attached.attached_policies()[0].policy_arn(), Some(arn.as_str()));
+    let policy = client.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(policy.policy().unwrap().attachment_count(), Some(1));
+    let err = client
+        .attach_group_policy()
+        .group_name("devs")
+        .policy_arn(format!("arn:aws:iam::{ACCOUNT}:policy/nope"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+
+    // Deletion conflicts, in AWS's order: members, inline policies, attached policies.
+    let err = client.delete_user().user_name("bob").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    let err = client.delete_group().group_name("devs").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    for user in ["alice", "bob"] {
+        client
+            .remove_user_from_group()
+            .group_name("devs")
+            .user_name(user)
+            .send()
+            .await
+            .unwrap();
+    }
+    let err = client
+        .remove_user_from_group()
+        .group_name("devs")
+        .user_name("bob")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    client.delete_user().user_name("bob").send().await.unwrap();
+    let err = client.delete_group().group_name("devs").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .delete_group_policy()
+        .group_name("devs")
+        .policy_name("all")
+        .send()
+        .await
+        .unwrap();
+    let err = client.delete_group().group_name("devs").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .detach_group_policy()
+        .group_name("devs")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .detach_group_policy()
+        .group_name("devs")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    client.delete_group().group_name("devs").send().await.unwrap();
+    let err = client.get_group().group_name("devs").send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    client.delete_policy().policy_arn(&arn).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn group_policies_authorize_the_members() {
+    let mut server = TestServer::sqlite().await;
+    let root = iam(&server);
+    for name in ["Alice", "Bob"] {
+        root.create_user().user_name(name).send().await.unwrap();
+    }
+    root.create_group()
+        .group_name("self-service")
+        .send()
+        .await
+        .unwrap();
+    let arn = root
+        .create_policy()
+        .policy_name("ManageOwnAccessKeys")
+        .policy_document(OWN_KEYS_MANAGED)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    root.attach_group_policy()
+        .group_name("self-service")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let key = root.create_access_key().user_name("Alice").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    let alice = iam_with(&server, key.access_key_id(), key.secret_access_key());
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+
+    // A member gets the group's attached policy at once…
+    root.add_user_to_group()
+        .group_name("self-service")
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap();
+    alice.list_access_keys().user_name("Alice").send().await.unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Bob")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    // …loses it when it is detached from the group…
+    root.detach_group_policy()
+        .group_name("self-service")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    // …gets the group's inline policies…
+    root.put_group_policy()
+        .group_name("self-service")
+        .policy_name("own-keys")
+        .policy_document(OWN_KEYS_MANAGED)
+        .send()
+        .await
+        .unwrap();
+    alice.list_access_keys().user_name("Alice").send().await.unwrap();
+    // …and loses everything when she leaves the group.
+    root.remove_user_from_group()
+        .group_name("self-service")
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap();
+    let err = alice
+        .list_access_keys()
+        .user_name("Alice")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
     server.stop().await;
 }

@@ -164,6 +164,12 @@ impl Authenticator {
             .remove(&(account.clone(), user_name.to_owned()));
     }
 
+    /// Drops every cached user's policies, after a managed policy's default version changed here (it may be
+    /// attached to any number of users; other nodes see the change within [`RECHECK`]).
+    pub fn forget_all_policies(&self) {
+        self.lock_policies().clear();
+    }
+
     fn lock_policies(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedPolicies>> {
         self.policies
             .lock()
@@ -188,17 +194,22 @@ impl Authenticator {
         {
             return Ok(Arc::clone(&cached.policies));
         }
-        let documents = self.store.user_policies(account, name).await.map_err(|err| {
-            tracing::error!(error = %err, "reading a user's policies failed");
-            AuthError::Unavailable
-        })?;
+        // The user's inline policies and the default version of each managed policy attached to it.
+        let documents = self
+            .store
+            .user_identity_policy_documents(account, name)
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "reading a user's policies failed");
+                AuthError::Unavailable
+            })?;
         let mut policies = Vec::with_capacity(documents.len());
-        for (policy_name, document) in documents {
+        for (label, document) in documents {
             match Policy::parse(&document, PolicyKind::Identity) {
-                Ok(policy) => policies.push(policy.with_label(format!("user/{name}/inline/{policy_name}"))),
+                Ok(policy) => policies.push(policy.with_label(label)),
                 // Stored policies were validated when they were put; one that no longer parses grants nothing.
                 Err(err) => {
-                    tracing::error!(error = %err, policy = %policy_name, "a stored policy does not parse")
+                    tracing::error!(error = %err, policy = %label, "a stored policy does not parse")
                 }
             }
         }

@@ -1,15 +1,19 @@
-//! IAM users, their access keys and inline policies on postgres.
+//! IAM users, their access keys, inline policies and managed policies on postgres.
 //!
 //! Every write that reads before it writes locks the user's row `FOR UPDATE` first, so counting a user's keys
-//! and adding one, or checking that a user has none left and deleting it, is serialised per user.
+//! and adding one, or checking that a user has none left and deleting it, is serialised per user; managed
+//! policy writes lock the policy's row likewise (an attachment locks the user, then the policy).
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Transaction};
-use strongroom_store::iam::{IamUserRecord, KeyCreation, UserDeletion, name_key};
+use strongroom_store::iam::{
+    GroupDeletion, IamGroupRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord, PolicyDeletion,
+    PolicyVersionRecord, UserDeletion, VersionCreation, VersionDeletion, name_key,
+};
 use strongroom_store::kms::{decode_tags, encode_tags};
 use strongroom_store::{AccessKeyRecord, AccessKeyStatus, IamStore, StoreError};
-use strongroom_types::{AccessKeyId, AccountId};
+use strongroom_types::{AccessKeyId, AccountId, OffsetDateTime};
 
 use crate::error::{corrupt, map_sqlx};
 use crate::{PostgresStore, access_key_from_row, get, to_millis_precision};
@@ -54,6 +58,105 @@ async fn find_user(
     .await
     .map_err(map_sqlx)?;
     Ok(row)
+}
+
+const POLICIES: &str = "iam_policies";
+const POLICY_COLUMNS: &str = "p.policy_id, p.account_id, p.name, p.path, p.description, p.created_at, \
+     p.updated_at, p.default_version, p.tags, \
+     (SELECT COUNT(*) FROM iam_user_policy_attachments c WHERE c.policy_id = p.policy_id) \
+     + (SELECT COUNT(*) FROM iam_group_policy_attachments c WHERE c.policy_id = p.policy_id) AS attachment_count";
+
+fn to_u32(table: &str, column: &str, value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| corrupt(table, column, "out of range"))
+}
+
+fn policy_from_row(row: &PgRow) -> Result<ManagedPolicyRecord, StoreError> {
+    let account_id: String = get(row, "account_id")?;
+    let tags: String = get(row, "tags")?;
+    Ok(ManagedPolicyRecord {
+        account_id: account_id
+            .parse::<AccountId>()
+            .map_err(|_| corrupt(POLICIES, "account_id", "not an account id"))?,
+        policy_id: get(row, "policy_id")?,
+        name: get(row, "name")?,
+        path: get(row, "path")?,
+        description: get(row, "description")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        default_version: to_u32(POLICIES, "default_version", get(row, "default_version")?)?,
+        tags: decode_tags(&tags).ok_or_else(|| corrupt(POLICIES, "tags", "not in the tag encoding"))?,
+        attachment_count: to_u32(POLICIES, "attachment_count", get(row, "attachment_count")?)?,
+    })
+}
+
+fn version_from_row(row: &PgRow) -> Result<PolicyVersionRecord, StoreError> {
+    Ok(PolicyVersionRecord {
+        version: to_u32("iam_policy_versions", "version", get(row, "version")?)?,
+        document: get(row, "document")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+/// The policy's id, default version and next version number, inside a write transaction.
+async fn find_policy(
+    tx: &mut Transaction<'_, Postgres>,
+    account: &AccountId,
+    name: &str,
+) -> Result<Option<(String, i64, i64)>, StoreError> {
+    sqlx::query_as(
+        "SELECT policy_id, default_version, next_version FROM iam_policies \
+         WHERE account_id = $1 AND name_key = $2 FOR UPDATE",
+    )
+    .bind(account.as_str())
+    .bind(name_key(name))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_sqlx)
+}
+
+async fn count_in(
+    tx: &mut Transaction<'_, Postgres>,
+    sql: &'static str,
+    id: &str,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(map_sqlx)
+}
+
+const GROUPS: &str = "iam_groups";
+const GROUP_COLUMNS: &str = "g.group_id, g.account_id, g.name, g.path, g.created_at";
+
+fn group_from_row(row: &PgRow) -> Result<IamGroupRecord, StoreError> {
+    let account_id: String = get(row, "account_id")?;
+    Ok(IamGroupRecord {
+        account_id: account_id
+            .parse::<AccountId>()
+            .map_err(|_| corrupt(GROUPS, "account_id", "not an account id"))?,
+        group_id: get(row, "group_id")?,
+        name: get(row, "name")?,
+        path: get(row, "path")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+/// The group's id, inside a write transaction.
+async fn find_group(
+    tx: &mut Transaction<'_, Postgres>,
+    account: &AccountId,
+    name: &str,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT group_id FROM iam_groups \
+         WHERE account_id = $1 AND name_key = $2 FOR UPDATE",
+    )
+    .bind(account.as_str())
+    .bind(name_key(name))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(map_sqlx)
 }
 
 async fn count_keys(
@@ -201,6 +304,26 @@ impl IamStore for PostgresStore {
             .map_err(map_sqlx)?;
         if policies > 0 {
             return Ok(UserDeletion::HasPolicies);
+        }
+        if count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM iam_user_policy_attachments WHERE user_id = $1",
+            &user_id,
+        )
+        .await?
+            > 0
+        {
+            return Ok(UserDeletion::HasAttachedPolicies);
+        }
+        if count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM iam_group_members WHERE user_id = $1",
+            &user_id,
+        )
+        .await?
+            > 0
+        {
+            return Ok(UserDeletion::InGroups);
         }
         sqlx::query("DELETE FROM iam_users WHERE user_id = $1")
             .bind(user_id.as_str())
@@ -391,4 +514,804 @@ impl IamStore for PostgresStore {
         }
         tx.commit().await.map_err(map_sqlx)
     }
+    #[tracing::instrument(skip_all)]
+    async fn create_managed_policy(
+        &self,
+        policy: &ManagedPolicyRecord,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO iam_policies (policy_id, account_id, name, name_key, path, description, \
+             created_at, updated_at, default_version, next_version, tags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 2, $9)",
+        )
+        .bind(policy.policy_id.as_str())
+        .bind(policy.account_id.as_str())
+        .bind(policy.name.as_str())
+        .bind(name_key(&policy.name))
+        .bind(policy.path.as_str())
+        .bind(policy.description.as_deref())
+        .bind(to_millis_precision(policy.created_at))
+        .bind(to_millis_precision(policy.updated_at))
+        .bind(encode_tags(&policy.tags))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        sqlx::query(
+            "INSERT INTO iam_policy_versions (policy_id, version, document, created_at) VALUES ($1, 1, $2, $3)",
+        )
+        .bind(policy.policy_id.as_str())
+        .bind(document)
+        .bind(to_millis_precision(policy.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn managed_policy(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<ManagedPolicyRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {POLICY_COLUMNS} FROM iam_policies p WHERE p.account_id = $1 AND p.name_key = $2"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref().map(policy_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn managed_policies(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        only_attached: bool,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ManagedPolicyRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {POLICY_COLUMNS} FROM iam_policies p WHERE p.account_id = $1 \
+             AND substr(p.path, 1, length($2::text)) = $2::text AND ($3::text IS NULL OR p.name_key > $3::text) \
+             AND (NOT $4::boolean OR EXISTS (SELECT 1 FROM iam_user_policy_attachments a \
+                                    WHERE a.policy_id = p.policy_id) \
+                  OR EXISTS (SELECT 1 FROM iam_group_policy_attachments ga \
+                             WHERE ga.policy_id = p.policy_id)) \
+             ORDER BY p.name_key LIMIT $5"
+        ))
+        .bind(account.as_str())
+        .bind(path_prefix)
+        .bind(after.map(name_key))
+        .bind(only_attached)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(policy_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_policy_version(
+        &self,
+        account: &AccountId,
+        name: &str,
+        document: &str,
+        set_default: bool,
+        created_at: OffsetDateTime,
+        max_versions: u32,
+    ) -> Result<VersionCreation, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((policy_id, default_version, next_version)) = find_policy(&mut tx, account, name).await?
+        else {
+            return Err(StoreError::NotFound);
+        };
+        let versions = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM iam_policy_versions WHERE policy_id = $1",
+            &policy_id,
+        )
+        .await?;
+        if versions >= i64::from(max_versions) {
+            return Ok(VersionCreation::LimitExceeded);
+        }
+        let at = to_millis_precision(created_at);
+        sqlx::query(
+            "INSERT INTO iam_policy_versions (policy_id, version, document, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(policy_id.as_str())
+        .bind(next_version)
+        .bind(document)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        let default_version = if set_default {
+            next_version
+        } else {
+            default_version
+        };
+        sqlx::query(
+            "UPDATE iam_policies SET next_version = $2, default_version = $3, \
+             updated_at = CASE WHEN $4::boolean THEN $5 ELSE updated_at END WHERE policy_id = $1",
+        )
+        .bind(policy_id.as_str())
+        .bind(next_version + 1)
+        .bind(default_version)
+        .bind(set_default)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(VersionCreation::Created(to_u32(
+            POLICIES,
+            "next_version",
+            next_version,
+        )?))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn policy_version(
+        &self,
+        account: &AccountId,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<PolicyVersionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT v.version, v.document, v.created_at FROM iam_policy_versions v \
+             JOIN iam_policies p ON p.policy_id = v.policy_id \
+             WHERE p.account_id = $1 AND p.name_key = $2 AND v.version = $3",
+        )
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .bind(i64::from(version))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn policy_versions(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Vec<PolicyVersionRecord>, StoreError> {
+        // A policy always has its default version, so no rows means no policy.
+        let rows = sqlx::query(
+            "SELECT v.version, v.document, v.created_at FROM iam_policy_versions v \
+             JOIN iam_policies p ON p.policy_id = v.policy_id \
+             WHERE p.account_id = $1 AND p.name_key = $2 ORDER BY v.version",
+        )
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        rows.iter().map(version_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_default_policy_version(
+        &self,
+        account: &AccountId,
+        name: &str,
+        version: u32,
+        updated_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done = sqlx::query(
+            "UPDATE iam_policies SET default_version = $2, updated_at = $3 WHERE policy_id = $1 \
+             AND EXISTS (SELECT 1 FROM iam_policy_versions WHERE policy_id = $1 AND version = $2)",
+        )
+        .bind(policy_id.as_str())
+        .bind(i64::from(version))
+        .bind(to_millis_precision(updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_policy_version(
+        &self,
+        account: &AccountId,
+        name: &str,
+        version: u32,
+    ) -> Result<VersionDeletion, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((policy_id, default_version, _)) = find_policy(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        if default_version == i64::from(version) {
+            return Ok(VersionDeletion::IsDefault);
+        }
+        let done = sqlx::query("DELETE FROM iam_policy_versions WHERE policy_id = $1 AND version = $2")
+            .bind(policy_id.as_str())
+            .bind(i64::from(version))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(VersionDeletion::Deleted)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_managed_policy(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<PolicyDeletion, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let attached = count_in(
+            &mut tx,
+            "SELECT (SELECT COUNT(*) FROM iam_user_policy_attachments WHERE policy_id = $1) \
+             + (SELECT COUNT(*) FROM iam_group_policy_attachments WHERE policy_id = $1)",
+            &policy_id,
+        )
+        .await?;
+        if attached > 0 {
+            return Ok(PolicyDeletion::Attached);
+        }
+        let versions = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM iam_policy_versions WHERE policy_id = $1",
+            &policy_id,
+        )
+        .await?;
+        if versions > 1 {
+            return Ok(PolicyDeletion::HasVersions);
+        }
+        for sql in [
+            "DELETE FROM iam_policy_versions WHERE policy_id = $1",
+            "DELETE FROM iam_policies WHERE policy_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(policy_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(PolicyDeletion::Deleted)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attach_user_policy(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((user_id, _)) = find_user(&mut tx, account, user_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_user_policy_attachments (user_id, policy_id) VALUES ($1, $2) \
+             ON CONFLICT (user_id, policy_id) DO NOTHING",
+        )
+        .bind(user_id.as_str())
+        .bind(policy_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn detach_user_policy(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((user_id, _)) = find_user(&mut tx, account, user_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done =
+            sqlx::query("DELETE FROM iam_user_policy_attachments WHERE user_id = $1 AND policy_id = $2")
+                .bind(user_id.as_str())
+                .bind(policy_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attached_user_policies(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+    ) -> Result<Vec<ManagedPolicyRecord>, StoreError> {
+        // One statement: the user's row comes back (with NULL policy columns) even when nothing is attached.
+        let rows = sqlx::query(&format!(
+            "SELECT p.policy_id IS NOT NULL AS attached, {POLICY_COLUMNS} FROM iam_users u \
+             LEFT JOIN iam_user_policy_attachments a ON a.user_id = u.user_id \
+             LEFT JOIN iam_policies p ON p.policy_id = a.policy_id \
+             WHERE u.account_id = $1 AND u.name_key = $2 ORDER BY p.name_key"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(user_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut policies = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attached: bool = get(row, "attached")?;
+            if attached {
+                policies.push(policy_from_row(row)?);
+            }
+        }
+        Ok(policies)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_identity_policy_documents(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        // One statement: the first branch returns the user's row even without inline policies.
+        let rows: Vec<IdentityRow> = sqlx::query_as(
+            "SELECT 0::bigint AS kind, u.name AS owner, ip.policy_name AS policy, 0::bigint AS version, ip.document AS document \
+               FROM iam_users u LEFT JOIN iam_user_policies ip ON ip.user_id = u.user_id \
+              WHERE u.account_id = $1 AND u.name_key = $2 \
+             UNION ALL \
+             SELECT 1::bigint AS kind, g.name, gp.policy_name, 0::bigint AS version, gp.document \
+               FROM iam_users u JOIN iam_group_members m ON m.user_id = u.user_id \
+               JOIN iam_groups g ON g.group_id = m.group_id \
+               JOIN iam_group_policies gp ON gp.group_id = g.group_id \
+              WHERE u.account_id = $1 AND u.name_key = $2 \
+             UNION ALL \
+             SELECT 2::bigint AS kind, p.name, p.name, v.version, v.document \
+               FROM iam_users u JOIN iam_policies p ON p.policy_id IN ( \
+                    SELECT a.policy_id FROM iam_user_policy_attachments a WHERE a.user_id = u.user_id \
+                    UNION SELECT ga.policy_id FROM iam_group_policy_attachments ga \
+                      JOIN iam_group_members gm ON gm.group_id = ga.group_id WHERE gm.user_id = u.user_id) \
+               JOIN iam_policy_versions v ON v.policy_id = p.policy_id AND v.version = p.default_version \
+              WHERE u.account_id = $1 AND u.name_key = $2 \
+             ORDER BY kind, owner, policy",
+        )
+        .bind(account.as_str())
+        .bind(name_key(user_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        identity_documents(rows)
+    }
+    #[tracing::instrument(skip_all)]
+    async fn create_iam_group(&self, group: &IamGroupRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO iam_groups (group_id, account_id, name, name_key, path, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(group.group_id.as_str())
+        .bind(group.account_id.as_str())
+        .bind(group.name.as_str())
+        .bind(name_key(&group.name))
+        .bind(group.path.as_str())
+        .bind(to_millis_precision(group.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn iam_group(&self, account: &AccountId, name: &str) -> Result<Option<IamGroupRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM iam_groups g WHERE g.account_id = $1 AND g.name_key = $2"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref().map(group_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn iam_groups(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<IamGroupRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM iam_groups g WHERE g.account_id = $1 \
+             AND substr(path, 1, length($2::text)) = $2::text AND ($3::text IS NULL OR name_key > $3::text) \
+             ORDER BY g.name_key LIMIT $4"
+        ))
+        .bind(account.as_str())
+        .bind(path_prefix)
+        .bind(after.map(name_key))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(group_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_iam_group(&self, account: &AccountId, name: &str) -> Result<GroupDeletion, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(group_id) = find_group(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        for (sql, refusal) in [
+            (
+                "SELECT COUNT(*) FROM iam_group_members WHERE group_id = $1",
+                GroupDeletion::HasMembers,
+            ),
+            (
+                "SELECT COUNT(*) FROM iam_group_policies WHERE group_id = $1",
+                GroupDeletion::HasPolicies,
+            ),
+            (
+                "SELECT COUNT(*) FROM iam_group_policy_attachments WHERE group_id = $1",
+                GroupDeletion::HasAttachedPolicies,
+            ),
+        ] {
+            if count_in(&mut tx, sql, &group_id).await? > 0 {
+                return Ok(refusal);
+            }
+        }
+        sqlx::query("DELETE FROM iam_groups WHERE group_id = $1")
+            .bind(group_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(GroupDeletion::Deleted)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn add_user_to_group(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((user_id, _)) = find_user(&mut tx, account, user_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_group_members (group_id, user_id) VALUES ($1, $2) \
+             ON CONFLICT (group_id, user_id) DO NOTHING",
+        )
+        .bind(group_id.as_str())
+        .bind(user_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_user_from_group(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        user_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some((user_id, _)) = find_user(&mut tx, account, user_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done = sqlx::query("DELETE FROM iam_group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id.as_str())
+            .bind(user_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn group_members(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+    ) -> Result<Vec<IamUserRecord>, StoreError> {
+        // One statement: the group's row comes back (with NULL user columns) even without members.
+        let rows = sqlx::query(
+            "SELECT u.user_id IS NOT NULL AS member, u.user_id, u.account_id, u.name, u.path, \
+                    u.created_at, u.tags, u.revision \
+               FROM iam_groups g LEFT JOIN iam_group_members m ON m.group_id = g.group_id \
+               LEFT JOIN iam_users u ON u.user_id = m.user_id \
+              WHERE g.account_id = $1 AND g.name_key = $2 ORDER BY u.name_key",
+        )
+        .bind(account.as_str())
+        .bind(name_key(group_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut users = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let member: bool = get(row, "member")?;
+            if member {
+                users.push(user_from_row(row)?);
+            }
+        }
+        Ok(users)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn groups_for_user(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+    ) -> Result<Vec<IamGroupRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT g.group_id IS NOT NULL AS member, {GROUP_COLUMNS} \
+               FROM iam_users u LEFT JOIN iam_group_members m ON m.user_id = u.user_id \
+               LEFT JOIN iam_groups g ON g.group_id = m.group_id \
+              WHERE u.account_id = $1 AND u.name_key = $2 ORDER BY g.name_key"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(user_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut groups = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let member: bool = get(row, "member")?;
+            if member {
+                groups.push(group_from_row(row)?);
+            }
+        }
+        Ok(groups)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put_group_policy(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_group_policies (group_id, policy_name, document) VALUES ($1, $2, $3) \
+             ON CONFLICT (group_id, policy_name) DO UPDATE SET document = excluded.document",
+        )
+        .bind(group_id.as_str())
+        .bind(policy_name)
+        .bind(document)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn group_policy(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT gp.document FROM iam_group_policies gp JOIN iam_groups g ON g.group_id = gp.group_id \
+             WHERE g.account_id = $1 AND g.name_key = $2 AND gp.policy_name = $3",
+        )
+        .bind(account.as_str())
+        .bind(name_key(group_name))
+        .bind(policy_name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn group_policies(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT gp.policy_name, gp.document FROM iam_groups g \
+             LEFT JOIN iam_group_policies gp ON gp.group_id = g.group_id \
+             WHERE g.account_id = $1 AND g.name_key = $2 ORDER BY gp.policy_name",
+        )
+        .bind(account.as_str())
+        .bind(name_key(group_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, document)| Some((name?, document?)))
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_group_policy(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done = sqlx::query("DELETE FROM iam_group_policies WHERE group_id = $1 AND policy_name = $2")
+            .bind(group_id.as_str())
+            .bind(policy_name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attach_group_policy(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_group_policy_attachments (group_id, policy_id) VALUES ($1, $2) \
+             ON CONFLICT (group_id, policy_id) DO NOTHING",
+        )
+        .bind(group_id.as_str())
+        .bind(policy_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn detach_group_policy(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(group_id) = find_group(&mut tx, account, group_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done =
+            sqlx::query("DELETE FROM iam_group_policy_attachments WHERE group_id = $1 AND policy_id = $2")
+                .bind(group_id.as_str())
+                .bind(policy_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attached_group_policies(
+        &self,
+        account: &AccountId,
+        group_name: &str,
+    ) -> Result<Vec<ManagedPolicyRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT p.policy_id IS NOT NULL AS attached, {POLICY_COLUMNS} FROM iam_groups g \
+             LEFT JOIN iam_group_policy_attachments a ON a.group_id = g.group_id \
+             LEFT JOIN iam_policies p ON p.policy_id = a.policy_id \
+             WHERE g.account_id = $1 AND g.name_key = $2 ORDER BY p.name_key"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(group_name))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut policies = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attached: bool = get(row, "attached")?;
+            if attached {
+                policies.push(policy_from_row(row)?);
+            }
+        }
+        Ok(policies)
+    }
+}
+
+/// A row of [`IamStore::user_identity_policy_documents`]'s query: kind (0 the user's inline policy, 1 a
+/// group's, 2 a managed policy), owner (user or group name), policy name, version, document.
+type IdentityRow = (i64, Option<String>, Option<String>, i64, Option<String>);
+
+/// Labels the rows of [`IamStore::user_identity_policy_documents`]'s query; no rows means no such user.
+fn identity_documents(rows: Vec<IdentityRow>) -> Result<Vec<(String, String)>, StoreError> {
+    if rows.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, owner, policy, version, document)| {
+            let (policy, document) = (policy?, document?);
+            let label = match kind {
+                0 => format!("user/{}/inline/{policy}", owner?),
+                1 => format!("group/{}/inline/{policy}", owner?),
+                _ => format!("policy/{policy}/v{version}"),
+            };
+            Some((label, document))
+        })
+        .collect())
 }

@@ -3,13 +3,18 @@
 
 use secrecy::ExposeSecret as _;
 use strongroom_api::iam::{
-    AccessKeyMetadata, CreateAccessKeyResult, GetAccessKeyLastUsedResult, GetUserPolicyResult,
-    ListAccessKeysResult, ListUserPoliciesResult, ListUserTagsResult, ListUsersResult, Tag as WireTag, User,
-    UserResult,
+    AccessKeyMetadata, AttachedPolicy, CreateAccessKeyResult, GetAccessKeyLastUsedResult,
+    GetGroupPolicyResult, GetGroupResult, GetUserPolicyResult, Group, GroupResult, ListAccessKeysResult,
+    ListAttachedPoliciesResult, ListGroupsResult, ListPoliciesResult, ListPolicyVersionsResult,
+    ListUserPoliciesResult, ListUserTagsResult, ListUsersResult, Policy as WirePolicy, PolicyResult,
+    PolicyVersion as WirePolicyVersion, PolicyVersionResult, Tag as WireTag, User, UserResult,
 };
 use strongroom_api::query::{self, QueryRequest};
 use strongroom_api::{Timestamp, WireError, WireResponse};
-use strongroom_service::iam::{IamError, Tag, UserRecord, UserView, user_arn};
+use strongroom_service::iam::{
+    GroupRecord, IamError, NewPolicy, PolicyListing, PolicyRecord, PolicyVersion, Tag, UserRecord, UserView,
+    group_arn, policy_arn, user_arn, version_id,
+};
 use strongroom_service::{Caller, Services};
 use strongroom_types::OffsetDateTime;
 
@@ -89,6 +94,122 @@ enum Operation {
         user: String,
         policy: String,
     },
+    CreatePolicy {
+        name: String,
+        path: Option<String>,
+        description: Option<String>,
+        document: String,
+        tags: Vec<Tag>,
+    },
+    GetPolicy {
+        arn: String,
+    },
+    ListPolicies {
+        scope: Option<String>,
+        only_attached: bool,
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    CreatePolicyVersion {
+        arn: String,
+        document: String,
+        set_as_default: bool,
+    },
+    GetPolicyVersion {
+        arn: String,
+        version: String,
+    },
+    ListPolicyVersions {
+        arn: String,
+    },
+    SetDefaultPolicyVersion {
+        arn: String,
+        version: String,
+    },
+    DeletePolicyVersion {
+        arn: String,
+        version: String,
+    },
+    DeletePolicy {
+        arn: String,
+    },
+    AttachUserPolicy {
+        user: String,
+        arn: String,
+    },
+    DetachUserPolicy {
+        user: String,
+        arn: String,
+    },
+    ListAttachedUserPolicies {
+        user: String,
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    CreateGroup {
+        name: String,
+        path: Option<String>,
+    },
+    GetGroup {
+        name: String,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    ListGroups {
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    DeleteGroup {
+        name: String,
+    },
+    AddUserToGroup {
+        group: String,
+        user: String,
+    },
+    RemoveUserFromGroup {
+        group: String,
+        user: String,
+    },
+    ListGroupsForUser {
+        user: String,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    PutGroupPolicy {
+        group: String,
+        policy: String,
+        document: String,
+    },
+    GetGroupPolicy {
+        group: String,
+        policy: String,
+    },
+    ListGroupPolicies {
+        group: String,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    DeleteGroupPolicy {
+        group: String,
+        policy: String,
+    },
+    AttachGroupPolicy {
+        group: String,
+        arn: String,
+    },
+    DetachGroupPolicy {
+        group: String,
+        arn: String,
+    },
+    ListAttachedGroupPolicies {
+        group: String,
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
 }
 
 fn opt(request: &QueryRequest, name: &str) -> Option<String> {
@@ -111,6 +232,18 @@ fn integer(request: &QueryRequest, name: &str) -> Result<Option<i64>, WireError>
             })
         })
         .transpose()
+}
+
+fn boolean(request: &QueryRequest, name: &str) -> Result<bool, WireError> {
+    match request.get(name) {
+        None => Ok(false),
+        Some(text) if text.eq_ignore_ascii_case("true") => Ok(true),
+        Some(text) if text.eq_ignore_ascii_case("false") => Ok(false),
+        Some(text) => Err(WireError::bad_request(
+            "ValidationError",
+            format!("Value '{text}' for {name} is not a boolean"),
+        )),
+    }
 }
 
 fn tags(request: &QueryRequest) -> Result<Vec<Tag>, WireError> {
@@ -206,6 +339,122 @@ fn parse(r: &QueryRequest) -> Result<Operation, WireError> {
             user: req(r, "UserName")?,
             policy: req(r, "PolicyName")?,
         },
+        "CreatePolicy" => Operation::CreatePolicy {
+            name: req(r, "PolicyName")?,
+            path: opt(r, "Path"),
+            description: opt(r, "Description"),
+            document: req(r, "PolicyDocument")?,
+            tags: tags(r)?,
+        },
+        "GetPolicy" => Operation::GetPolicy {
+            arn: req(r, "PolicyArn")?,
+        },
+        "ListPolicies" => Operation::ListPolicies {
+            scope: opt(r, "Scope"),
+            only_attached: boolean(r, "OnlyAttached")?,
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "CreatePolicyVersion" => Operation::CreatePolicyVersion {
+            arn: req(r, "PolicyArn")?,
+            document: req(r, "PolicyDocument")?,
+            set_as_default: boolean(r, "SetAsDefault")?,
+        },
+        "GetPolicyVersion" => Operation::GetPolicyVersion {
+            arn: req(r, "PolicyArn")?,
+            version: req(r, "VersionId")?,
+        },
+        "ListPolicyVersions" => Operation::ListPolicyVersions {
+            arn: req(r, "PolicyArn")?,
+        },
+        "SetDefaultPolicyVersion" => Operation::SetDefaultPolicyVersion {
+            arn: req(r, "PolicyArn")?,
+            version: req(r, "VersionId")?,
+        },
+        "DeletePolicyVersion" => Operation::DeletePolicyVersion {
+            arn: req(r, "PolicyArn")?,
+            version: req(r, "VersionId")?,
+        },
+        "DeletePolicy" => Operation::DeletePolicy {
+            arn: req(r, "PolicyArn")?,
+        },
+        "AttachUserPolicy" => Operation::AttachUserPolicy {
+            user: req(r, "UserName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "DetachUserPolicy" => Operation::DetachUserPolicy {
+            user: req(r, "UserName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "ListAttachedUserPolicies" => Operation::ListAttachedUserPolicies {
+            user: req(r, "UserName")?,
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "CreateGroup" => Operation::CreateGroup {
+            name: req(r, "GroupName")?,
+            path: opt(r, "Path"),
+        },
+        "GetGroup" => Operation::GetGroup {
+            name: req(r, "GroupName")?,
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "ListGroups" => Operation::ListGroups {
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "DeleteGroup" => Operation::DeleteGroup {
+            name: req(r, "GroupName")?,
+        },
+        "AddUserToGroup" => Operation::AddUserToGroup {
+            group: req(r, "GroupName")?,
+            user: req(r, "UserName")?,
+        },
+        "RemoveUserFromGroup" => Operation::RemoveUserFromGroup {
+            group: req(r, "GroupName")?,
+            user: req(r, "UserName")?,
+        },
+        "ListGroupsForUser" => Operation::ListGroupsForUser {
+            user: req(r, "UserName")?,
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "PutGroupPolicy" => Operation::PutGroupPolicy {
+            group: req(r, "GroupName")?,
+            policy: req(r, "PolicyName")?,
+            document: req(r, "PolicyDocument")?,
+        },
+        "GetGroupPolicy" => Operation::GetGroupPolicy {
+            group: req(r, "GroupName")?,
+            policy: req(r, "PolicyName")?,
+        },
+        "ListGroupPolicies" => Operation::ListGroupPolicies {
+            group: req(r, "GroupName")?,
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "DeleteGroupPolicy" => Operation::DeleteGroupPolicy {
+            group: req(r, "GroupName")?,
+            policy: req(r, "PolicyName")?,
+        },
+        "AttachGroupPolicy" => Operation::AttachGroupPolicy {
+            group: req(r, "GroupName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "DetachGroupPolicy" => Operation::DetachGroupPolicy {
+            group: req(r, "GroupName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "ListAttachedGroupPolicies" => Operation::ListAttachedGroupPolicies {
+            group: req(r, "GroupName")?,
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
         _ => return Err(r.invalid_action()),
     })
 }
@@ -240,6 +489,65 @@ fn wire_user<'a>(user: &'a UserRecord, arn: &'a str, with_tags: bool) -> User<'a
 
 fn arn_of(user: &UserRecord) -> String {
     user_arn(&user.account_id, &user.path, &user.name)
+}
+
+fn group_arn_of(group: &GroupRecord) -> String {
+    group_arn(&group.account_id, &group.path, &group.name)
+}
+
+fn wire_group<'a>(group: &'a GroupRecord, arn: &'a str) -> Group<'a> {
+    Group {
+        path: &group.path,
+        group_name: &group.name,
+        group_id: &group.group_id,
+        arn,
+        create_date: timestamp(group.created_at),
+    }
+}
+
+fn wire_attached<'a>(policies: &'a [PolicyRecord], arns: &'a [String]) -> Vec<AttachedPolicy<'a>> {
+    policies
+        .iter()
+        .zip(arns)
+        .map(|(policy, arn)| AttachedPolicy {
+            policy_name: &policy.name,
+            policy_arn: arn,
+        })
+        .collect()
+}
+
+fn policy_arn_of(policy: &PolicyRecord) -> String {
+    policy_arn(&policy.account_id, &policy.path, &policy.name)
+}
+
+/// A policy's wire form; `full` adds the description and tags (GetPolicy, CreatePolicy).
+fn wire_policy<'a>(
+    policy: &'a PolicyRecord,
+    arn: &'a str,
+    default_version: &'a str,
+    full: bool,
+) -> WirePolicy<'a> {
+    WirePolicy {
+        policy_name: &policy.name,
+        policy_id: &policy.policy_id,
+        arn,
+        path: &policy.path,
+        default_version_id: default_version,
+        attachment_count: policy.attachment_count,
+        description: if full { policy.description.as_deref() } else { None },
+        create_date: timestamp(policy.created_at),
+        update_date: timestamp(policy.updated_at),
+        tags: if full { wire_tags(&policy.tags) } else { Vec::new() },
+    }
+}
+
+fn wire_version<'a>(version: &'a PolicyVersion, id: &'a str, with_document: bool) -> WirePolicyVersion<'a> {
+    WirePolicyVersion {
+        document: with_document.then_some(version.record.document.as_str()),
+        version_id: id,
+        is_default_version: version.is_default,
+        create_date: timestamp(version.record.created_at),
+    }
 }
 
 pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> HandlerResult {
@@ -482,6 +790,371 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .map_err(fail)?;
             services.auth.forget_user(caller.account(), &user);
             reply(empty(), arn, false)
+        }
+        Operation::CreatePolicy {
+            name,
+            path,
+            description,
+            document,
+            tags,
+        } => {
+            let policy = iam
+                .create_policy(
+                    authz,
+                    caller,
+                    NewPolicy {
+                        name: &name,
+                        path: path.as_deref(),
+                        description: description.as_deref(),
+                        document: &document,
+                        tags,
+                    },
+                )
+                .await
+                .map_err(fail)?;
+            let arn = policy_arn_of(&policy);
+            let default_version = version_id(policy.default_version);
+            let result = PolicyResult {
+                policy: wire_policy(&policy, &arn, &default_version, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), false)
+        }
+        Operation::GetPolicy { arn } => {
+            let policy = iam.get_policy(authz, caller, &arn).await.map_err(fail)?;
+            let default_version = version_id(policy.default_version);
+            let result = PolicyResult {
+                policy: wire_policy(&policy, &arn, &default_version, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), true)
+        }
+        Operation::ListPolicies {
+            scope,
+            only_attached,
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let page = iam
+                .list_policies(
+                    authz,
+                    caller,
+                    PolicyListing {
+                        scope: scope.as_deref(),
+                        only_attached,
+                        path_prefix: path_prefix.as_deref(),
+                        marker: marker.as_deref(),
+                        max_items,
+                    },
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<(String, String)> = page
+                .items
+                .iter()
+                .map(|p| (policy_arn_of(p), version_id(p.default_version)))
+                .collect();
+            let result = ListPoliciesResult {
+                policies: page
+                    .items
+                    .iter()
+                    .zip(&arns)
+                    .map(|(policy, (arn, default_version))| wire_policy(policy, arn, default_version, false))
+                    .collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), "*".to_owned(), true)
+        }
+        Operation::CreatePolicyVersion {
+            arn,
+            document,
+            set_as_default,
+        } => {
+            let version = iam
+                .create_policy_version(authz, caller, &arn, &document, set_as_default)
+                .await
+                .map_err(fail)?;
+            if set_as_default {
+                // The policy may be attached to any number of users: none keeps the old default here.
+                services.auth.forget_all_policies();
+            }
+            let id = version_id(version.record.version);
+            let result = PolicyVersionResult {
+                version: wire_version(&version, &id, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), false)
+        }
+        Operation::GetPolicyVersion { arn, version } => {
+            let found = iam
+                .get_policy_version(authz, caller, &arn, &version)
+                .await
+                .map_err(fail)?;
+            let id = version_id(found.record.version);
+            let result = PolicyVersionResult {
+                version: wire_version(&found, &id, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), true)
+        }
+        Operation::ListPolicyVersions { arn } => {
+            let versions = iam
+                .list_policy_versions(authz, caller, &arn)
+                .await
+                .map_err(fail)?;
+            let ids: Vec<String> = versions.iter().map(|v| version_id(v.record.version)).collect();
+            let result = ListPolicyVersionsResult {
+                versions: versions
+                    .iter()
+                    .zip(&ids)
+                    .map(|(version, id)| wire_version(version, id, false))
+                    .collect(),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), true)
+        }
+        Operation::SetDefaultPolicyVersion { arn, version } => {
+            iam.set_default_policy_version(authz, caller, &arn, &version)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_all_policies();
+            reply(empty(), arn, false)
+        }
+        Operation::DeletePolicyVersion { arn, version } => {
+            iam.delete_policy_version(authz, caller, &arn, &version)
+                .await
+                .map_err(fail)?;
+            reply(empty(), arn, false)
+        }
+        Operation::DeletePolicy { arn } => {
+            iam.delete_policy(authz, caller, &arn).await.map_err(fail)?;
+            reply(empty(), arn, false)
+        }
+        Operation::AttachUserPolicy { user, arn } => {
+            let user = iam
+                .attach_user_policy(authz, caller, &user, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
+            reply(empty(), arn_of(&user), false)
+        }
+        Operation::DetachUserPolicy { user, arn } => {
+            let user = iam
+                .detach_user_policy(authz, caller, &user, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
+            reply(empty(), arn_of(&user), false)
+        }
+        Operation::ListAttachedUserPolicies {
+            user,
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let (user, page) = iam
+                .list_attached_user_policies(
+                    authz,
+                    caller,
+                    &user,
+                    path_prefix.as_deref(),
+                    marker.as_deref(),
+                    max_items,
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(policy_arn_of).collect();
+            let result = ListAttachedPoliciesResult {
+                policies: wire_attached(&page.items, &arns),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), arn_of(&user), true)
+        }
+        Operation::CreateGroup { name, path } => {
+            let group = iam
+                .create_group(authz, caller, &name, path.as_deref())
+                .await
+                .map_err(fail)?;
+            let arn = group_arn_of(&group);
+            let result = GroupResult {
+                group: wire_group(&group, &arn),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), false)
+        }
+        Operation::GetGroup {
+            name,
+            marker,
+            max_items,
+        } => {
+            let (group, page) = iam
+                .get_group(authz, caller, &name, marker.as_deref(), max_items)
+                .await
+                .map_err(fail)?;
+            let arn = group_arn_of(&group);
+            let user_arns: Vec<String> = page.items.iter().map(arn_of).collect();
+            let result = GetGroupResult {
+                group: wire_group(&group, &arn),
+                users: page
+                    .items
+                    .iter()
+                    .zip(&user_arns)
+                    .map(|(user, arn)| wire_user(user, arn, false))
+                    .collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), true)
+        }
+        Operation::ListGroups {
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let page = iam
+                .list_groups(
+                    authz,
+                    caller,
+                    path_prefix.as_deref(),
+                    marker.as_deref(),
+                    max_items,
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(group_arn_of).collect();
+            let result = ListGroupsResult {
+                groups: page
+                    .items
+                    .iter()
+                    .zip(&arns)
+                    .map(|(group, arn)| wire_group(group, arn))
+                    .collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), "*".to_owned(), true)
+        }
+        Operation::DeleteGroup { name } => {
+            let group = iam.delete_group(authz, caller, &name).await.map_err(fail)?;
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::AddUserToGroup { group, user } => {
+            let (group, user) = iam
+                .add_user_to_group(authz, caller, &group, &user)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user);
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::RemoveUserFromGroup { group, user } => {
+            let (group, user) = iam
+                .remove_user_from_group(authz, caller, &group, &user)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user);
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::ListGroupsForUser {
+            user,
+            marker,
+            max_items,
+        } => {
+            let (user, page) = iam
+                .list_groups_for_user(authz, caller, &user, marker.as_deref(), max_items)
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(group_arn_of).collect();
+            let result = ListGroupsResult {
+                groups: page
+                    .items
+                    .iter()
+                    .zip(&arns)
+                    .map(|(group, arn)| wire_group(group, arn))
+                    .collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), arn_of(&user), true)
+        }
+        Operation::PutGroupPolicy {
+            group,
+            policy,
+            document,
+        } => {
+            let group = iam
+                .put_group_policy(authz, caller, &group, &policy, &document)
+                .await
+                .map_err(fail)?;
+            // Every member's policies changed: none keeps the old ones here.
+            services.auth.forget_all_policies();
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::GetGroupPolicy { group, policy } => {
+            let (group, document) = iam
+                .get_group_policy(authz, caller, &group, &policy)
+                .await
+                .map_err(fail)?;
+            let result = GetGroupPolicyResult {
+                group_name: &group.name,
+                policy_name: &policy,
+                policy_document: &document,
+            };
+            reply(success(&|w| result.write(w)), group_arn_of(&group), true)
+        }
+        Operation::ListGroupPolicies {
+            group,
+            marker,
+            max_items,
+        } => {
+            let (group, page) = iam
+                .list_group_policies(authz, caller, &group, marker.as_deref(), max_items)
+                .await
+                .map_err(fail)?;
+            let result = ListUserPoliciesResult {
+                policy_names: page.items.iter().map(String::as_str).collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), group_arn_of(&group), true)
+        }
+        Operation::DeleteGroupPolicy { group, policy } => {
+            let group = iam
+                .delete_group_policy(authz, caller, &group, &policy)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_all_policies();
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::AttachGroupPolicy { group, arn } => {
+            let group = iam
+                .attach_group_policy(authz, caller, &group, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_all_policies();
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::DetachGroupPolicy { group, arn } => {
+            let group = iam
+                .detach_group_policy(authz, caller, &group, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_all_policies();
+            reply(empty(), group_arn_of(&group), false)
+        }
+        Operation::ListAttachedGroupPolicies {
+            group,
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let (group, page) = iam
+                .list_attached_group_policies(
+                    authz,
+                    caller,
+                    &group,
+                    path_prefix.as_deref(),
+                    marker.as_deref(),
+                    max_items,
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(policy_arn_of).collect();
+            let result = ListAttachedPoliciesResult {
+                policies: wire_attached(&page.items, &arns),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), group_arn_of(&group), true)
         }
     })
 }

@@ -1,4 +1,5 @@
-//! IAM: users, their access keys and their inline policies, per account (IAM is global: no region).
+//! IAM: users, their access keys, their inline policies, customer managed policies (see `policies`) and
+//! groups (see `groups`), per account (IAM is global: no region).
 //!
 //! Every public operation authorizes `iam:<Operation>` on the user's ARN
 //! (`arn:aws:iam::ACCOUNT:user{path}{name}`) through the [`Authorizer`] the server passes in. A user's access
@@ -7,6 +8,8 @@
 //! to evaluate a user's policies.
 
 mod error;
+mod groups;
+mod policies;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +27,11 @@ use crate::keyring::Purpose;
 use crate::{Caller, Keyring, Principal, Store};
 
 pub use error::IamError;
+pub use groups::{GroupRecord, group_arn};
+pub use policies::{
+    NewPolicy, PolicyListing, PolicyRecord, PolicyVersion, PolicyVersionRecord, TAGS_PER_POLICY,
+    VERSIONS_PER_POLICY, policy_arn, version_id,
+};
 pub use strongroom_store::iam::{IamUserRecord as UserRecord, Tag};
 
 /// How many access keys one user may have.
@@ -85,7 +93,8 @@ pub struct AccessKeyLastUsed {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserPolicies {
     /// `(label, document)`: a label names the policy for a decision's explanation
-    /// (`user/NAME/inline/POLICY`).
+    /// (`user/NAME/inline/POLICY`, `group/NAME/inline/POLICY`, or `policy/NAME/vN` for a managed policy's
+    /// default version).
     pub identity: Vec<(String, String)>,
     /// The permissions boundary's document, if the user has one.
     pub boundary: Option<String>,
@@ -473,6 +482,12 @@ impl Iam {
             Ok(UserDeletion::Deleted) => Ok(user),
             Ok(UserDeletion::HasAccessKeys) => Err(conflict("access keys")),
             Ok(UserDeletion::HasPolicies) => Err(conflict("policies")),
+            Ok(UserDeletion::HasAttachedPolicies) => Err(IamError::DeleteConflict {
+                message: "Cannot delete entity, must detach all policies first.".to_owned(),
+            }),
+            Ok(UserDeletion::InGroups) => Err(IamError::DeleteConflict {
+                message: "Cannot delete entity, must remove the user from all groups first.".to_owned(),
+            }),
             Err(StoreError::NotFound) => Err(IamError::no_such_user(name)),
             Err(err) => Err(IamError::store("deleting an IAM user")(err)),
         }
@@ -833,29 +848,26 @@ impl Iam {
     // -----------------------------------------------------------------------------------------------------
     // For the authorizer.
 
-    /// The policies that apply to the user `user_name` of `account`: today its inline policies (managed
-    /// policies, groups and permissions boundaries are not implemented yet). `NoSuchEntity` when there is no
-    /// such user. Not authorized: the authorizer calls it on the caller's behalf.
+    /// The policies that apply to the user `user_name` of `account`: its inline policies, its groups'
+    /// inline policies and the default version of each managed policy attached to it or to one of its groups
+    /// (permissions boundaries are not implemented yet). `NoSuchEntity` when there is no such user. Not authorized: the authorizer calls it on the
+    /// caller's behalf.
     pub async fn policies_for_user(
         &self,
         account: &AccountId,
         user_name: &str,
     ) -> Result<UserPolicies, IamError> {
-        let user = self
-            .load_user(account, user_name)
-            .await?
-            .ok_or_else(|| IamError::no_such_user(user_name))?;
-        let inline = match self.store.user_policies(account, &user.name).await {
-            Ok(policies) => policies,
-            Err(StoreError::NotFound) => return Err(IamError::no_such_user(user_name)),
-            Err(err) => return Err(IamError::store("reading user policies")(err)),
-        };
-        Ok(UserPolicies {
-            identity: inline
-                .into_iter()
-                .map(|(name, document)| (format!("user/{}/inline/{name}", user.name), document))
-                .collect(),
-            boundary: None,
-        })
+        match self
+            .store
+            .user_identity_policy_documents(account, user_name)
+            .await
+        {
+            Ok(identity) => Ok(UserPolicies {
+                identity,
+                boundary: None,
+            }),
+            Err(StoreError::NotFound) => Err(IamError::no_such_user(user_name)),
+            Err(err) => Err(IamError::store("reading user policies")(err)),
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! Service-level tests of IAM on an in-memory SQLite store: users, access keys and their quota, inline
-//! policies, deletion conflicts, authorization and the authorizer's read API.
+//! policies, managed policies, deletion conflicts, authorization and the authorizer's read API.
 
 #![allow(
     clippy::unwrap_used,
@@ -321,4 +321,77 @@ async fn rename_tags_and_list_pages() {
     assert!(matches!(err, IamError::EntityAlreadyExists { .. }), "{err:?}");
     let err = e.iam.get_user(&e.authz, &e.root, Some("bob")).await.unwrap_err();
     assert!(matches!(err, IamError::NoSuchEntity { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn attached_managed_policies_feed_the_authorizer_with_their_default_version() {
+    let e = env().await;
+    e.iam
+        .create_user(&e.authz, &e.root, "alice", None, Vec::new())
+        .await
+        .unwrap();
+    e.iam
+        .put_user_policy(&e.authz, &e.root, "alice", "all", ALLOW_ALL)
+        .await
+        .unwrap();
+    let policy = e
+        .iam
+        .create_policy(
+            &e.authz,
+            &e.root,
+            NewPolicy {
+                name: "Managed",
+                path: Some("/x/"),
+                description: None,
+                document: ALLOW_ALL,
+                tags: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let arn = policy_arn(e.root.account(), "/x/", "Managed");
+    assert_eq!(policy_arn(&policy.account_id, &policy.path, &policy.name), arn);
+    // A policy ARN whose path differs names no policy.
+    let err = e
+        .iam
+        .attach_user_policy(
+            &e.authz,
+            &e.root,
+            "alice",
+            &policy_arn(e.root.account(), "/", "Managed"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IamError::NoSuchEntity { .. }), "{err:?}");
+    e.iam
+        .attach_user_policy(&e.authz, &e.root, "alice", &arn)
+        .await
+        .unwrap();
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+    e.iam
+        .create_policy_version(&e.authz, &e.root, &arn, deny, true)
+        .await
+        .unwrap();
+    let policies = e.iam.policies_for_user(e.root.account(), "alice").await.unwrap();
+    assert_eq!(
+        policies.identity,
+        [
+            ("user/alice/inline/all".to_owned(), ALLOW_ALL.to_owned()),
+            ("policy/Managed/v2".to_owned(), deny.to_owned()),
+        ]
+    );
+    // Only the root user or an allowed user may attach policies.
+    let alice = caller(Principal::User {
+        name: "alice".to_owned(),
+        user_id: "AIDAEXAMPLE".to_owned(),
+    });
+    let err = e
+        .iam
+        .detach_user_policy(&e.authz, &alice, "alice", &arn)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IamError::Service(ServiceError::AccessDenied { .. })),
+        "{err:?}"
+    );
 }

@@ -9,7 +9,10 @@
 use strongroom_types::AccessKeyId;
 
 use super::{BoxFuture, account, account_id, boxed, join_all, root_key, sealed, ts};
-use crate::iam::{IamUserRecord, KeyCreation, Tag, UserDeletion};
+use crate::iam::{
+    GroupDeletion, IamGroupRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord, PolicyDeletion, Tag,
+    UserDeletion, VersionCreation, VersionDeletion,
+};
 use crate::{AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, Store, StoreError};
 
 /// Expands to one `#[tokio::test]` per IAM conformance case; the arguments are those of
@@ -26,6 +29,10 @@ macro_rules! iam_conformance_suite {
             iam_delete_user_is_refused_while_it_has_keys_or_policies,
             iam_key_status_and_delete_touch_only_user_keys,
             iam_user_policies_round_trip,
+            iam_managed_policy_versions_round_trip,
+            iam_at_most_five_policy_versions_under_concurrency,
+            iam_policy_attachments_and_identity_documents,
+            iam_groups_members_policies_and_identity_documents,
         }
     };
     ($make:expr $(,)?) => {
@@ -471,4 +478,598 @@ pub async fn iam_user_policies_round_trip(store: &dyn Store) {
         .unwrap();
     assert_eq!(store.user_policies(&account, "alice").await.unwrap().len(), 1);
     assert_eq!(store.user_policies(&account, "bob").await.unwrap().len(), 1);
+}
+
+pub fn managed_policy(account_n: u64, name: &str, path: &str, n: u32) -> ManagedPolicyRecord {
+    ManagedPolicyRecord {
+        account_id: account_id(account_n),
+        policy_id: format!("ANPA{n:017}"),
+        name: name.to_owned(),
+        path: path.to_owned(),
+        description: (n % 2 == 1).then(|| format!("döc {n}")),
+        created_at: ts(1_700_000_300_000 + i64::from(n)),
+        updated_at: ts(1_700_000_300_000 + i64::from(n)),
+        default_version: 1,
+        tags: vec![Tag {
+            key: "k".into(),
+            value: "ü".into(),
+        }],
+        attachment_count: 0,
+    }
+}
+
+fn policy_names(policies: &[ManagedPolicyRecord]) -> Vec<&str> {
+    policies.iter().map(|p| p.name.as_str()).collect()
+}
+
+pub async fn iam_managed_policy_versions_round_trip(store: &dyn Store) {
+    with_account(store, 1).await;
+    with_account(store, 2).await;
+    let account = account_id(1);
+    let read = managed_policy(1, "Read", "/team/", 1);
+    store.create_managed_policy(&read, "{\"v\":1}").await.unwrap();
+    store
+        .create_managed_policy(&managed_policy(1, "write", "/", 2), "{}")
+        .await
+        .unwrap();
+    store
+        .create_managed_policy(&managed_policy(1, "admin", "/team/x/", 3), "{}")
+        .await
+        .unwrap();
+    // Another account may use the same name.
+    store
+        .create_managed_policy(&managed_policy(2, "read", "/", 4), "{}")
+        .await
+        .unwrap();
+    match store
+        .create_managed_policy(&managed_policy(1, "READ", "/", 5), "{}")
+        .await
+    {
+        Err(StoreError::AlreadyExists) => {}
+        other => panic!("duplicate name: expected AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.managed_policy(&account, "rEaD").await.unwrap(),
+        Some(read.clone())
+    );
+    assert_eq!(store.managed_policy(&account, "nope").await.unwrap(), None);
+    let all = store
+        .managed_policies(&account, "/", false, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(policy_names(&all), ["admin", "Read", "write"]);
+    let team = store
+        .managed_policies(&account, "/team/", false, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(policy_names(&team), ["admin", "Read"]);
+    let page = store
+        .managed_policies(&account, "/", false, Some("ADMIN"), 1)
+        .await
+        .unwrap();
+    assert_eq!(policy_names(&page), ["Read"]);
+
+    // Versions: numbers grow and are never reused; at most five.
+    for n in 2..=5 {
+        assert_eq!(
+            store
+                .create_policy_version(
+                    &account,
+                    "read",
+                    &format!("{{\"v\":{n}}}"),
+                    n == 3,
+                    ts(2_000 + i64::from(n)),
+                    5
+                )
+                .await
+                .unwrap(),
+            VersionCreation::Created(n)
+        );
+    }
+    assert_eq!(
+        store
+            .create_policy_version(&account, "read", "{}", false, ts(3_000), 5)
+            .await
+            .unwrap(),
+        VersionCreation::LimitExceeded
+    );
+    let stored = store.managed_policy(&account, "read").await.unwrap().unwrap();
+    assert_eq!((stored.default_version, stored.updated_at), (3, ts(2_003)));
+    let version = store.policy_version(&account, "read", 4).await.unwrap().unwrap();
+    assert_eq!(
+        (version.version, version.document.as_str(), version.created_at),
+        (4, "{\"v\":4}", ts(2_004))
+    );
+    assert_eq!(store.policy_version(&account, "read", 9).await.unwrap(), None);
+    assert_eq!(
+        store.delete_policy_version(&account, "read", 3).await.unwrap(),
+        VersionDeletion::IsDefault
+    );
+    assert_eq!(
+        store.delete_policy_version(&account, "read", 2).await.unwrap(),
+        VersionDeletion::Deleted
+    );
+    match store.delete_policy_version(&account, "read", 2).await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("deleted version: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(
+        store
+            .create_policy_version(&account, "read", "{}", false, ts(3_000), 5)
+            .await
+            .unwrap(),
+        VersionCreation::Created(6)
+    );
+    let numbers: Vec<u32> = store
+        .policy_versions(&account, "read")
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(numbers, [1, 3, 4, 5, 6]);
+    store
+        .set_default_policy_version(&account, "read", 1, ts(4_000))
+        .await
+        .unwrap();
+    let stored = store.managed_policy(&account, "read").await.unwrap().unwrap();
+    assert_eq!((stored.default_version, stored.updated_at), (1, ts(4_000)));
+    match store
+        .set_default_policy_version(&account, "read", 2, ts(4_000))
+        .await
+    {
+        Err(StoreError::NotFound) => {}
+        other => panic!("missing version: expected NotFound, got {other:?}"),
+    }
+    match store.policy_versions(&account, "nope").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("missing policy: expected NotFound, got {other:?}"),
+    }
+    match store
+        .create_policy_version(&account, "nope", "{}", true, ts(1), 5)
+        .await
+    {
+        Err(StoreError::NotFound) => {}
+        other => panic!("missing policy: expected NotFound, got {other:?}"),
+    }
+
+    // A policy with versions besides its default is not deleted.
+    assert_eq!(
+        store.delete_managed_policy(&account, "read").await.unwrap(),
+        PolicyDeletion::HasVersions
+    );
+    for n in [3, 4, 5, 6] {
+        store.delete_policy_version(&account, "read", n).await.unwrap();
+    }
+    assert_eq!(
+        store.delete_managed_policy(&account, "READ").await.unwrap(),
+        PolicyDeletion::Deleted
+    );
+    assert_eq!(store.managed_policy(&account, "read").await.unwrap(), None);
+    match store.delete_managed_policy(&account, "read").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("deleted policy: expected NotFound, got {other:?}"),
+    }
+    assert!(
+        store
+            .managed_policy(&account_id(2), "read")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The name is free again.
+    store
+        .create_managed_policy(&managed_policy(1, "read", "/", 6), "{}")
+        .await
+        .unwrap();
+}
+
+pub async fn iam_at_most_five_policy_versions_under_concurrency(store: &dyn Store) {
+    with_account(store, 1).await;
+    let account = account_id(1);
+    store
+        .create_managed_policy(&managed_policy(1, "p", "/", 1), "{}")
+        .await
+        .unwrap();
+    let documents: Vec<String> = (0..8).map(|n| format!("{{\"n\":{n}}}")).collect();
+    let futures: Vec<BoxFuture<'_, Result<VersionCreation, StoreError>>> = documents
+        .iter()
+        .map(|doc| boxed(store.create_policy_version(&account, "p", doc, true, ts(5), 5)))
+        .collect();
+    let outcomes = join_all(futures).await;
+    let mut created: Vec<u32> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Ok(VersionCreation::Created(n)) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    created.sort_unstable();
+    let refused = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(VersionCreation::LimitExceeded)))
+        .count();
+    assert_eq!((created, refused), (vec![2, 3, 4, 5], 4), "{outcomes:?}");
+    assert_eq!(store.policy_versions(&account, "p").await.unwrap().len(), 5);
+}
+
+pub async fn iam_policy_attachments_and_identity_documents(store: &dyn Store) {
+    with_account(store, 1).await;
+    let account = account_id(1);
+    for (n, name) in [(1, "alice"), (2, "bob")] {
+        store.create_iam_user(&iam_user(1, name, "/", n)).await.unwrap();
+    }
+    store
+        .create_managed_policy(&managed_policy(1, "Zed", "/", 1), "{\"zed\":1}")
+        .await
+        .unwrap();
+    store
+        .create_managed_policy(&managed_policy(1, "amp", "/", 2), "{\"amp\":1}")
+        .await
+        .unwrap();
+    store
+        .create_managed_policy(&managed_policy(1, "idle", "/", 3), "{}")
+        .await
+        .unwrap();
+    store
+        .put_user_policy(&account, "alice", "inline", "{\"inline\":1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "alice")
+            .await
+            .unwrap(),
+        [("user/alice/inline/inline".to_owned(), "{\"inline\":1}".to_owned())]
+    );
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "bob")
+            .await
+            .unwrap(),
+        Vec::<(String, String)>::new()
+    );
+
+    store.attach_user_policy(&account, "ALICE", "zed").await.unwrap();
+    store.attach_user_policy(&account, "alice", "Zed").await.unwrap();
+    store.attach_user_policy(&account, "alice", "amp").await.unwrap();
+    store.attach_user_policy(&account, "bob", "zed").await.unwrap();
+    let zed = store.managed_policy(&account, "zed").await.unwrap().unwrap();
+    assert_eq!(zed.attachment_count, 2);
+    let attached = store.attached_user_policies(&account, "alice").await.unwrap();
+    assert_eq!(policy_names(&attached), ["amp", "Zed"]);
+    assert_eq!(attached[1].attachment_count, 2);
+    let only_attached = store
+        .managed_policies(&account, "/", true, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(policy_names(&only_attached), ["amp", "Zed"]);
+
+    store
+        .create_policy_version(&account, "zed", "{\"zed\":2}", true, ts(9), 5)
+        .await
+        .unwrap();
+    store
+        .create_policy_version(&account, "amp", "{\"amp\":2}", false, ts(9), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "Alice")
+            .await
+            .unwrap(),
+        [
+            ("user/alice/inline/inline".to_owned(), "{\"inline\":1}".to_owned()),
+            ("policy/Zed/v2".to_owned(), "{\"zed\":2}".to_owned()),
+            ("policy/amp/v1".to_owned(), "{\"amp\":1}".to_owned()),
+        ]
+    );
+
+    // Refusals while attached.
+    assert_eq!(
+        store.delete_managed_policy(&account, "idle").await.unwrap(),
+        PolicyDeletion::Deleted
+    );
+    store.delete_policy_version(&account, "amp", 2).await.unwrap();
+    assert_eq!(
+        store.delete_managed_policy(&account, "amp").await.unwrap(),
+        PolicyDeletion::Attached
+    );
+    assert_eq!(
+        store.delete_iam_user(&account, "bob").await.unwrap(),
+        UserDeletion::HasAttachedPolicies
+    );
+
+    // Detaching.
+    store.detach_user_policy(&account, "bob", "ZED").await.unwrap();
+    match store.detach_user_policy(&account, "bob", "zed").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("not attached: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(
+        store.delete_iam_user(&account, "bob").await.unwrap(),
+        UserDeletion::Deleted
+    );
+    assert_eq!(
+        store
+            .managed_policy(&account, "zed")
+            .await
+            .unwrap()
+            .unwrap()
+            .attachment_count,
+        1
+    );
+    store.detach_user_policy(&account, "alice", "amp").await.unwrap();
+    assert_eq!(
+        store.delete_managed_policy(&account, "amp").await.unwrap(),
+        PolicyDeletion::Deleted
+    );
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "alice")
+            .await
+            .unwrap(),
+        [
+            ("user/alice/inline/inline".to_owned(), "{\"inline\":1}".to_owned()),
+            ("policy/Zed/v2".to_owned(), "{\"zed\":2}".to_owned()),
+        ]
+    );
+
+    // Missing user or policy.
+    for outcome in [
+        store.attach_user_policy(&account, "nobody", "zed").await,
+        store.attach_user_policy(&account, "alice", "nope").await,
+        store.detach_user_policy(&account, "nobody", "zed").await,
+    ] {
+        match outcome {
+            Err(StoreError::NotFound) => {}
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
+    match store.attached_user_policies(&account, "nobody").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("missing user: expected NotFound, got {other:?}"),
+    }
+    match store.user_identity_policy_documents(&account, "nobody").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("missing user: expected NotFound, got {other:?}"),
+    }
+}
+
+pub fn iam_group(account_n: u64, name: &str, path: &str, n: u32) -> IamGroupRecord {
+    IamGroupRecord {
+        account_id: account_id(account_n),
+        group_id: format!("AGPA{n:017}"),
+        name: name.to_owned(),
+        path: path.to_owned(),
+        created_at: ts(1_700_000_400_000 + i64::from(n)),
+    }
+}
+
+pub async fn iam_groups_members_policies_and_identity_documents(store: &dyn Store) {
+    with_account(store, 1).await;
+    let account = account_id(1);
+    for (n, name) in [(1, "alice"), (2, "bob")] {
+        store.create_iam_user(&iam_user(1, name, "/", n)).await.unwrap();
+    }
+    let devs = iam_group(1, "Devs", "/eng/", 1);
+    store.create_iam_group(&devs).await.unwrap();
+    store
+        .create_iam_group(&iam_group(1, "ops", "/", 2))
+        .await
+        .unwrap();
+    match store.create_iam_group(&iam_group(1, "DEVS", "/", 3)).await {
+        Err(StoreError::AlreadyExists) => {}
+        other => panic!("duplicate group: expected AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.iam_group(&account, "devs").await.unwrap(),
+        Some(devs.clone())
+    );
+    let names = |groups: &[IamGroupRecord]| groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&store.iam_groups(&account, "/", None, 10).await.unwrap()),
+        ["Devs", "ops"]
+    );
+    assert_eq!(
+        names(&store.iam_groups(&account, "/eng/", None, 10).await.unwrap()),
+        ["Devs"]
+    );
+    assert_eq!(
+        names(&store.iam_groups(&account, "/", Some("devs"), 10).await.unwrap()),
+        ["ops"]
+    );
+
+    // Membership: idempotent, case-insensitive names, listed both ways.
+    store.add_user_to_group(&account, "devs", "ALICE").await.unwrap();
+    store.add_user_to_group(&account, "Devs", "alice").await.unwrap();
+    store.add_user_to_group(&account, "devs", "bob").await.unwrap();
+    store.add_user_to_group(&account, "ops", "alice").await.unwrap();
+    let members: Vec<String> = store
+        .group_members(&account, "devs")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.name)
+        .collect();
+    assert_eq!(members, ["alice", "bob"]);
+    assert!(store.group_members(&account, "ops").await.unwrap().len() == 1);
+    assert_eq!(
+        names(&store.groups_for_user(&account, "alice").await.unwrap()),
+        ["Devs", "ops"]
+    );
+    assert_eq!(
+        names(&store.groups_for_user(&account, "bob").await.unwrap()),
+        ["Devs"]
+    );
+
+    // Group policies join the members' identity policies; a managed policy attached twice counts once.
+    store
+        .put_group_policy(&account, "devs", "g", "{\"g\":1}")
+        .await
+        .unwrap();
+    store
+        .put_group_policy(&account, "devs", "g", "{\"g\":2}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .group_policy(&account, "DEVS", "g")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"g\":2}")
+    );
+    assert_eq!(store.group_policy(&account, "devs", "nope").await.unwrap(), None);
+    assert_eq!(
+        store.group_policies(&account, "devs").await.unwrap(),
+        [("g".to_owned(), "{\"g\":2}".to_owned())]
+    );
+    assert!(store.group_policies(&account, "ops").await.unwrap().is_empty());
+    store
+        .create_managed_policy(&managed_policy(1, "shared", "/", 1), "{\"m\":1}")
+        .await
+        .unwrap();
+    store
+        .attach_group_policy(&account, "devs", "shared")
+        .await
+        .unwrap();
+    store
+        .attach_group_policy(&account, "devs", "SHARED")
+        .await
+        .unwrap();
+    store
+        .attach_group_policy(&account, "ops", "shared")
+        .await
+        .unwrap();
+    store
+        .attach_user_policy(&account, "alice", "shared")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .managed_policy(&account, "shared")
+            .await
+            .unwrap()
+            .unwrap()
+            .attachment_count,
+        3
+    );
+    assert_eq!(
+        policy_names(&store.attached_group_policies(&account, "devs").await.unwrap()),
+        ["shared"]
+    );
+    store
+        .put_user_policy(&account, "alice", "own", "{\"u\":1}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "alice")
+            .await
+            .unwrap(),
+        [
+            ("user/alice/inline/own".to_owned(), "{\"u\":1}".to_owned()),
+            ("group/Devs/inline/g".to_owned(), "{\"g\":2}".to_owned()),
+            ("policy/shared/v1".to_owned(), "{\"m\":1}".to_owned()),
+        ]
+    );
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "bob")
+            .await
+            .unwrap(),
+        [
+            ("group/Devs/inline/g".to_owned(), "{\"g\":2}".to_owned()),
+            ("policy/shared/v1".to_owned(), "{\"m\":1}".to_owned()),
+        ]
+    );
+
+    // Refusals.
+    assert_eq!(
+        store.delete_iam_group(&account, "devs").await.unwrap(),
+        GroupDeletion::HasMembers
+    );
+    store
+        .detach_user_policy(&account, "alice", "shared")
+        .await
+        .unwrap();
+    store.delete_user_policy(&account, "alice", "own").await.unwrap();
+    assert_eq!(
+        store.delete_iam_user(&account, "bob").await.unwrap(),
+        UserDeletion::InGroups
+    );
+    assert_eq!(
+        store.delete_managed_policy(&account, "shared").await.unwrap(),
+        PolicyDeletion::Attached
+    );
+    store
+        .remove_user_from_group(&account, "devs", "bob")
+        .await
+        .unwrap();
+    match store.remove_user_from_group(&account, "devs", "bob").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("no member: expected NotFound, got {other:?}"),
+    }
+    store
+        .remove_user_from_group(&account, "devs", "alice")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.delete_iam_group(&account, "devs").await.unwrap(),
+        GroupDeletion::HasPolicies
+    );
+    store.delete_group_policy(&account, "devs", "g").await.unwrap();
+    match store.delete_group_policy(&account, "devs", "g").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("deleted policy: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(
+        store.delete_iam_group(&account, "devs").await.unwrap(),
+        GroupDeletion::HasAttachedPolicies
+    );
+    store
+        .detach_group_policy(&account, "devs", "shared")
+        .await
+        .unwrap();
+    match store.detach_group_policy(&account, "devs", "shared").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("not attached: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(
+        store.delete_iam_group(&account, "devs").await.unwrap(),
+        GroupDeletion::Deleted
+    );
+    assert_eq!(store.iam_group(&account, "devs").await.unwrap(), None);
+    assert_eq!(
+        store.delete_iam_user(&account, "bob").await.unwrap(),
+        UserDeletion::Deleted
+    );
+    // Alice still gets the managed policy through ops.
+    assert_eq!(
+        store
+            .user_identity_policy_documents(&account, "alice")
+            .await
+            .unwrap(),
+        [("policy/shared/v1".to_owned(), "{\"m\":1}".to_owned())]
+    );
+
+    // Missing group or user.
+    for outcome in [
+        store.delete_iam_group(&account, "devs").await.map(|_| ()),
+        store.add_user_to_group(&account, "nope", "alice").await,
+        store.add_user_to_group(&account, "ops", "nobody").await,
+        store.put_group_policy(&account, "nope", "p", "{}").await,
+        store.attach_group_policy(&account, "nope", "shared").await,
+        store.attach_group_policy(&account, "ops", "nope").await,
+        store.group_members(&account, "nope").await.map(|_| ()),
+        store.groups_for_user(&account, "nobody").await.map(|_| ()),
+        store.group_policies(&account, "nope").await.map(|_| ()),
+        store.attached_group_policies(&account, "nope").await.map(|_| ()),
+    ] {
+        match outcome {
+            Err(StoreError::NotFound) => {}
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
 }
