@@ -1,4 +1,4 @@
-//! IAM outputs as awsQuery XML: users, access keys, inline user policies, managed policies and groups.
+//! IAM outputs as awsQuery XML: users, access keys, inline user policies, managed policies, groups and roles.
 //!
 //! Plain structs of borrowed strings with a `write` method for the `{Action}Result` element; render them
 //! with [`crate::query::render_success`] and [`IAM_NAMESPACE`] (operations without output use
@@ -440,6 +440,82 @@ pub struct GetGroupPolicyResult<'a> {
 impl GetGroupPolicyResult<'_> {
     pub fn write(&self, w: &mut XmlWriter) {
         w.element("GroupName", self.group_name);
+        w.element("PolicyName", self.policy_name);
+        w.element("PolicyDocument", &url_encode(self.policy_document));
+    }
+}
+
+/// An IAM role (`Role` shape). The trust policy is written URL-encoded, as AWS returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role<'a> {
+    pub path: &'a str,
+    pub role_name: &'a str,
+    pub role_id: &'a str,
+    pub arn: &'a str,
+    pub create_date: Timestamp,
+    pub assume_role_policy_document: &'a str,
+    pub description: Option<&'a str>,
+    pub max_session_duration: u32,
+    /// Written only when not empty.
+    pub tags: Vec<Tag<'a>>,
+}
+
+impl Role<'_> {
+    pub fn write_members(&self, w: &mut XmlWriter) {
+        w.element("Path", self.path);
+        w.element("RoleName", self.role_name);
+        w.element("RoleId", self.role_id);
+        w.element("Arn", self.arn);
+        w.timestamp("CreateDate", self.create_date);
+        w.element(
+            "AssumeRolePolicyDocument",
+            &url_encode(self.assume_role_policy_document),
+        );
+        w.optional("Description", self.description);
+        w.integer("MaxSessionDuration", i64::from(self.max_session_duration));
+        if !self.tags.is_empty() {
+            write_tags(w, &self.tags);
+        }
+    }
+}
+
+/// The result of `CreateRole` or `GetRole`: `<Role>…</Role>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleResult<'a> {
+    pub role: Role<'a>,
+}
+
+impl RoleResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.structure("Role", |w| self.role.write_members(w));
+    }
+}
+
+/// The result of `ListRoles`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRolesResult<'a> {
+    pub roles: Vec<Role<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl ListRolesResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("Roles", &self.roles, |w, role| role.write_members(w));
+        write_page_end(w, self.marker);
+    }
+}
+
+/// The result of `GetRolePolicy`. The document is written URL-encoded, as AWS returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetRolePolicyResult<'a> {
+    pub role_name: &'a str,
+    pub policy_name: &'a str,
+    pub policy_document: &'a str,
+}
+
+impl GetRolePolicyResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.element("RoleName", self.role_name);
         w.element("PolicyName", self.policy_name);
         w.element("PolicyDocument", &url_encode(self.policy_document));
     }

@@ -1349,3 +1349,488 @@ async fn group_policies_authorize_the_members() {
     assert_error(err, "AccessDenied", 403);
     server.stop().await;
 }
+
+// -------------------------------------------------------------------------------------------------------------
+// Roles and AssumeRole.
+
+fn iam_session(server: &TestServer, id: &str, secret: &str, token: &str) -> aws_sdk_iam::Client {
+    let credentials = aws_sdk_iam::config::Credentials::new(id, secret, Some(token.to_owned()), None, "test");
+    let config = aws_sdk_iam::Config::builder()
+        .endpoint_url(&server.endpoint)
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+fn trust_of(principal: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+    )
+}
+
+fn allow(action: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+    )
+}
+
+/// Creates user `name` with an access key; returns (id, secret).
+async fn user_with_key(client: &aws_sdk_iam::Client, name: &str) -> (String, String) {
+    client.create_user().user_name(name).send().await.unwrap();
+    let key = client.create_access_key().user_name(name).send().await.unwrap();
+    let key = key.access_key().unwrap();
+    (key.access_key_id().to_owned(), key.secret_access_key().to_owned())
+}
+
+#[tokio::test]
+async fn role_lifecycle() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    let trust = trust_of(&format!("arn:aws:iam::{ACCOUNT}:root"));
+
+    let created = client
+        .create_role()
+        .role_name("deploy")
+        .path("/ci/")
+        .description("deploys things")
+        .max_session_duration(7200)
+        .assume_role_policy_document(&trust)
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let role = created.role().unwrap();
+    assert_eq!(role.role_name(), "deploy");
+    assert_eq!(role.path(), "/ci/");
+    assert_eq!(role.arn(), format!("arn:aws:iam::{ACCOUNT}:role/ci/deploy"));
+    assert!(role.role_id().starts_with("AROA") && role.role_id().len() == 21);
+    assert_eq!(role.description(), Some("deploys things"));
+    assert_eq!(role.max_session_duration(), Some(7200));
+    assert_eq!(role.tags().len(), 1);
+    assert_eq!(url_decode(role.assume_role_policy_document().unwrap()), trust);
+
+    let got = client.get_role().role_name("DEPLOY").send().await.unwrap();
+    assert_eq!(got.role().unwrap().role_id(), role.role_id());
+    client
+        .create_role()
+        .role_name("reader")
+        .assume_role_policy_document(&trust)
+        .send()
+        .await
+        .unwrap();
+    let reader = client.get_role().role_name("reader").send().await.unwrap();
+    assert_eq!(reader.role().unwrap().max_session_duration(), Some(3600));
+    assert_eq!(reader.role().unwrap().path(), "/");
+
+    let listed = client.list_roles().send().await.unwrap();
+    let names: Vec<&str> = listed.roles().iter().map(|r| r.role_name()).collect();
+    assert_eq!(names, ["deploy", "reader"]);
+    let page = client.list_roles().max_items(1).send().await.unwrap();
+    assert!(page.is_truncated());
+    let rest = client
+        .list_roles()
+        .marker(page.marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.roles()[0].role_name(), "reader");
+    let prefixed = client.list_roles().path_prefix("/ci/").send().await.unwrap();
+    assert_eq!(prefixed.roles().len(), 1);
+
+    // Errors.
+    let err = client
+        .create_role()
+        .role_name("Deploy")
+        .assume_role_policy_document(&trust)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "EntityAlreadyExists", 409);
+    let err = client
+        .create_role()
+        .role_name("bad")
+        .assume_role_policy_document(ALLOW_ALL)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "MalformedPolicyDocument", 400);
+    let err = client
+        .create_role()
+        .role_name("short")
+        .max_session_duration(600)
+        .assume_role_policy_document(&trust)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "ValidationError", 400);
+    let err = client.get_role().role_name("nope").send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .update_assume_role_policy()
+        .role_name("deploy")
+        .policy_document("{")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "MalformedPolicyDocument", 400);
+
+    // Trust policy update.
+    let new_trust = trust_of(ACCOUNT);
+    client
+        .update_assume_role_policy()
+        .role_name("deploy")
+        .policy_document(&new_trust)
+        .send()
+        .await
+        .unwrap();
+    let got = client.get_role().role_name("deploy").send().await.unwrap();
+    assert_eq!(
+        url_decode(got.role().unwrap().assume_role_policy_document().unwrap()),
+        new_trust
+    );
+
+    // Inline policies.
+    client
+        .put_role_policy()
+        .role_name("deploy")
+        .policy_name("list")
+        .policy_document(allow("iam:List*"))
+        .send()
+        .await
+        .unwrap();
+    let policy = client
+        .get_role_policy()
+        .role_name("deploy")
+        .policy_name("list")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policy.role_name(), "deploy");
+    assert_eq!(url_decode(policy.policy_document()), allow("iam:List*"));
+    let names = client
+        .list_role_policies()
+        .role_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names.policy_names(), ["list"]);
+    let err = client
+        .get_role_policy()
+        .role_name("deploy")
+        .policy_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .put_role_policy()
+        .role_name("deploy")
+        .policy_name("bad")
+        .policy_document(trust_of(ACCOUNT))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "MalformedPolicyDocument", 400);
+
+    // Managed policies.
+    let managed = client
+        .create_policy()
+        .policy_name("shared")
+        .policy_document(allow("iam:Get*"))
+        .send()
+        .await
+        .unwrap();
+    let arn = managed.policy().unwrap().arn().unwrap().to_owned();
+    client
+        .attach_role_policy()
+        .role_name("deploy")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let attached = client
+        .list_attached_role_policies()
+        .role_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    assert_eq!(attached.attached_policies()[0].policy_arn(), Some(arn.as_str()));
+    let policy = client.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(policy.policy().unwrap().attachment_count(), Some(1));
+    let err = client
+        .attach_role_policy()
+        .role_name("deploy")
+        .policy_arn(format!("arn:aws:iam::{ACCOUNT}:policy/nope"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    // Deletion is refused while policies remain.
+    let err = client.delete_role().role_name("deploy").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .delete_role_policy()
+        .role_name("deploy")
+        .policy_name("list")
+        .send()
+        .await
+        .unwrap();
+    let err = client.delete_role().role_name("deploy").send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .detach_role_policy()
+        .role_name("deploy")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .detach_role_policy()
+        .role_name("deploy")
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    client.delete_role().role_name("deploy").send().await.unwrap();
+    let err = client.get_role().role_name("deploy").send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client.delete_role().role_name("deploy").send().await.unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+}
+
+#[tokio::test]
+async fn assume_role_gives_the_role_s_permissions() {
+    let server = TestServer::sqlite().await;
+    let root = iam(&server);
+    let (bob_id, bob_secret) = user_with_key(&root, "bob").await;
+    let bob_arn = format!("arn:aws:iam::{ACCOUNT}:user/bob");
+    let created = root
+        .create_role()
+        .role_name("reader")
+        .assume_role_policy_document(trust_of(&bob_arn))
+        .send()
+        .await
+        .unwrap();
+    let role_id = created.role().unwrap().role_id().to_owned();
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/reader");
+    root.put_role_policy()
+        .role_name("reader")
+        .policy_name("list")
+        .policy_document(allow("iam:List*"))
+        .send()
+        .await
+        .unwrap();
+
+    // Bob is named by the trust policy: no identity policy needed.
+    let bob_sts = server.sts_with(&bob_id, &bob_secret, None);
+    let assumed = bob_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("bob@ci")
+        .send()
+        .await
+        .unwrap();
+    let user = assumed.assumed_role_user().unwrap();
+    let session_arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/reader/bob@ci");
+    assert_eq!(user.arn(), session_arn);
+    assert_eq!(user.assumed_role_id(), format!("{role_id}:bob@ci"));
+    let creds = assumed.credentials().unwrap();
+    assert!(creds.access_key_id().starts_with("ASIA"));
+
+    let session_sts = server.sts_with(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token()),
+    );
+    let identity = session_sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(identity.arn(), Some(session_arn.as_str()));
+    assert_eq!(identity.user_id(), Some(format!("{role_id}:bob@ci").as_str()));
+    assert_eq!(identity.account(), Some(ACCOUNT));
+
+    let session = iam_session(
+        &server,
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token(),
+    );
+    session.list_users().send().await.unwrap();
+    let err = session.create_user().user_name("eve").send().await.unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+    assert!(
+        err_message_contains(
+            session.create_user().user_name("eve").send().await.unwrap_err(),
+            &session_arn
+        ),
+        "the denial names the session"
+    );
+
+    // A session policy narrows the role's permissions.
+    let narrowed = bob_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("narrow")
+        .policy(allow("iam:ListRoles"))
+        .send()
+        .await
+        .unwrap();
+    let creds = narrowed.credentials().unwrap();
+    let narrow = iam_session(
+        &server,
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        creds.session_token(),
+    );
+    narrow.list_roles().send().await.unwrap();
+    let err = narrow.list_users().send().await.unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+
+    // Role policy changes apply to live sessions.
+    root.delete_role_policy()
+        .role_name("reader")
+        .policy_name("list")
+        .send()
+        .await
+        .unwrap();
+    let err = session.list_users().send().await.unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+
+    // Errors.
+    let err = bob_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("long")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+    let err = bob_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+    let err = bob_sts
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("bad")
+        .policy("{")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("MalformedPolicyDocument"), "{err:?}");
+    let err = bob_sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/nope"))
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(403));
+}
+
+fn err_message_contains<E>(err: SdkError<E, HttpResponse>, text: &str) -> bool
+where
+    E: ProvideErrorMetadata + Debug,
+{
+    err.message().is_some_and(|m| m.contains(text))
+}
+
+#[tokio::test]
+async fn assume_role_needs_the_trust_policy_and_delegated_identity_policies() {
+    let server = TestServer::sqlite().await;
+    let root = iam(&server);
+    let (bob_id, bob_secret) = user_with_key(&root, "bob").await;
+    let bob_sts = server.sts_with(&bob_id, &bob_secret, None);
+
+    // A trust policy naming someone else.
+    root.create_role()
+        .role_name("theirs")
+        .assume_role_policy_document(trust_of(&format!("arn:aws:iam::{ACCOUNT}:user/alice")))
+        .send()
+        .await
+        .unwrap();
+    let theirs = format!("arn:aws:iam::{ACCOUNT}:role/theirs");
+    let err = bob_sts
+        .assume_role()
+        .role_arn(&theirs)
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: sts:AssumeRole \
+                 on resource: {theirs}"
+            )
+            .as_str()
+        )
+    );
+    // Not even the root user may assume it: the trust policy does not name the account.
+    let err = server
+        .sts()
+        .assume_role()
+        .role_arn(&theirs)
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+
+    // A trust policy naming the account delegates to identity policies.
+    root.create_role()
+        .role_name("account")
+        .assume_role_policy_document(trust_of(ACCOUNT))
+        .send()
+        .await
+        .unwrap();
+    let account_role = format!("arn:aws:iam::{ACCOUNT}:role/account");
+    let err = bob_sts
+        .assume_role()
+        .role_arn(&account_role)
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+    server
+        .sts()
+        .assume_role()
+        .role_arn(&account_role)
+        .role_session_name("root-session")
+        .send()
+        .await
+        .unwrap();
+    root.put_user_policy()
+        .user_name("bob")
+        .policy_name("assume")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{account_role}"}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let assumed = bob_sts
+        .assume_role()
+        .role_arn(&account_role)
+        .role_session_name("s1")
+        .duration_seconds(900)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assumed.assumed_role_user().unwrap().arn(),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/account/s1")
+    );
+}

@@ -74,7 +74,8 @@ pub struct Authenticator {
     keyring: Arc<Keyring>,
     clock: Arc<dyn Clock>,
     keys: Mutex<HashMap<AccessKeyId, CachedKey>>,
-    /// Identity policies per (account, user name), re-read every [`RECHECK`] like the keys.
+    /// Identity policies per (account, user name) — or `role:NAME` for a role's, which no user name can
+    /// spell — re-read every [`RECHECK`] like the keys.
     policies: Mutex<HashMap<(AccountId, String), CachedPolicies>>,
 }
 
@@ -144,6 +145,15 @@ impl Authenticator {
                     return Err(AuthError::ExpiredSessionToken);
                 }
                 let policies = self.policies_of(&claims.account, &claims.principal, now).await?;
+                // The session policy was validated when the session was made, and sealed with it.
+                let session_policies = match &claims.session_policy {
+                    None => Vec::new(),
+                    Some(document) => vec![
+                        Policy::parse(document, PolicyKind::Session)
+                            .map_err(|_| AuthError::InvalidSessionToken)?
+                            .with_label("session"),
+                    ],
+                };
                 Ok(Caller::new(
                     claims.account,
                     claims.principal,
@@ -151,7 +161,8 @@ impl Authenticator {
                     region,
                     Some(claims.expires_at),
                     policies,
-                ))
+                )
+                .with_session_policies(Arc::new(session_policies)))
             }
             AccessKeyKind::Unknown => Err(AuthError::UnknownAccessKey),
         }
@@ -176,17 +187,26 @@ impl Authenticator {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The identity policies of `principal`, from the cache when fresh. The root user needs none.
+    /// Drops the cached policies of a role, after they changed here (other nodes see the change within
+    /// [`RECHECK`]).
+    pub fn forget_role(&self, account: &AccountId, role_name: &str) {
+        self.lock_policies()
+            .remove(&(account.clone(), role_cache_key(role_name)));
+    }
+
+    /// The identity policies of `principal`, from the cache when fresh: a user's own and its groups', or a
+    /// role session's role's. The root user needs none.
     async fn policies_of(
         &self,
         account: &AccountId,
         principal: &Principal,
         now: OffsetDateTime,
     ) -> Result<Arc<Vec<Policy>>, AuthError> {
-        let Principal::User { name, .. } = principal else {
-            return Ok(Arc::new(Vec::new()));
+        let key = match principal {
+            Principal::Root => return Ok(Arc::new(Vec::new())),
+            Principal::User { name, .. } => (account.clone(), name.clone()),
+            Principal::AssumedRole { role_name, .. } => (account.clone(), role_cache_key(role_name)),
         };
-        let key = (account.clone(), name.clone());
         if let Some(cached) = self
             .lock_policies()
             .get(&key)
@@ -194,15 +214,25 @@ impl Authenticator {
         {
             return Ok(Arc::clone(&cached.policies));
         }
-        // The user's inline policies and the default version of each managed policy attached to it.
-        let documents = self
-            .store
-            .user_identity_policy_documents(account, name)
-            .await
-            .map_err(|err| {
-                tracing::error!(error = %err, "reading a user's policies failed");
-                AuthError::Unavailable
-            })?;
+        // The inline policies and the default version of each managed policy attached.
+        let documents = match principal {
+            Principal::AssumedRole { role_name, .. } => {
+                match self
+                    .store
+                    .role_identity_policy_documents(account, role_name)
+                    .await
+                {
+                    // A deleted role's sessions may do nothing.
+                    Err(strongroom_store::StoreError::NotFound) => Ok(Vec::new()),
+                    other => other,
+                }
+            }
+            _ => self.store.user_identity_policy_documents(account, &key.1).await,
+        }
+        .map_err(|err| {
+            tracing::error!(error = %err, "reading identity policies failed");
+            AuthError::Unavailable
+        })?;
         let mut policies = Vec::with_capacity(documents.len());
         for (label, document) in documents {
             match Policy::parse(&document, PolicyKind::Identity) {
@@ -301,6 +331,11 @@ impl Authenticator {
         let key = signing_key_for(cached, &scope_id, auth);
         Ok((record.account_id, principal, key))
     }
+}
+
+/// The policy cache's key for a role: `role:NAME` (`:` cannot occur in an IAM user name).
+fn role_cache_key(role_name: &str) -> String {
+    format!("role:{}", strongroom_store::iam::name_key(role_name))
 }
 
 fn signing_key_for(cached: &mut CachedKey, scope_id: &str, auth: &AuthInfo) -> Arc<SigningKey> {

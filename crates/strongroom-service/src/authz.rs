@@ -3,13 +3,14 @@
 //! Holding an [`Allowed`] proves that the decision was made: services that read or change a protected
 //! resource take one, and only [`Authorizer::authorize`] makes them. The account's root user may do
 //! everything in its own account; an IAM user may do what its identity-based policies (loaded with its
-//! credentials, see `auth`) allow, as `strongroom-policy` evaluates them. Resource policies, permission
-//! boundaries and session policies join the evaluation as the IAM work continues; until then they grant
-//! nothing, so access is never wider than the identity policies say.
+//! credentials, see `auth`) allow, and a role session what its role's identity policies allow within the
+//! session policy it was made with, as `strongroom-policy` evaluates them. Resource policies and permission
+//! boundaries join the evaluation as the IAM work continues; until then they grant nothing, so access is
+//! never wider than the identity policies say.
 
 use std::sync::Arc;
 
-use strongroom_policy::{DecisionEffect, PolicySet, RequestContext, evaluate};
+use strongroom_policy::{DecisionEffect, PolicySet, Reason, RequestContext, evaluate};
 use strongroom_types::Clock;
 
 use crate::ServiceError;
@@ -55,23 +56,42 @@ impl Authorizer {
                 "because no resource-based policy allows the",
             ));
         }
-        let (name, user_id) = match caller.principal() {
+        let principal = match caller.principal() {
             Principal::Root => return Ok(Allowed { _private: () }),
-            Principal::User { name, user_id } => (name, user_id),
+            Principal::User { name, user_id } => {
+                let mut principal = strongroom_policy::Principal::user(caller.account().as_str(), name);
+                principal.user_id = Some(user_id.clone());
+                principal
+            }
+            Principal::AssumedRole {
+                role_name,
+                session_name,
+                ..
+            } => {
+                let mut principal = strongroom_policy::Principal::assumed_role(
+                    caller.account().as_str(),
+                    role_name,
+                    session_name,
+                );
+                principal.user_id = Some(caller.user_id());
+                principal
+            }
         };
-        let mut principal = strongroom_policy::Principal::user(caller.account().as_str(), name);
-        principal.user_id = Some(user_id.clone());
         let context = RequestContext::new(principal, request.action, request.resource, self.clock.now())
             .with("aws:RequestedRegion", caller.region().as_str());
         let decision = evaluate(&strongroom_policy::Request {
             context: &context,
             policies: PolicySet {
                 identity: caller.policies(),
+                session: caller.session_policies(),
                 ..PolicySet::default()
             },
         });
         match decision.effect {
             DecisionEffect::Allow => Ok(Allowed { _private: () }),
+            DecisionEffect::ImplicitDeny if matches!(decision.reason, Reason::SessionDoesNotAllow { .. }) => {
+                Err(denied(caller, request, "because no session policy allows the"))
+            }
             DecisionEffect::ExplicitDeny => Err(denied(
                 caller,
                 request,

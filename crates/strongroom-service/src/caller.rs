@@ -12,6 +12,13 @@ pub enum Principal {
     Root,
     /// An IAM user.
     User { name: String, user_id: String },
+    /// A session of an IAM role, made by AssumeRole.
+    AssumedRole {
+        role_name: String,
+        /// `AROA…`.
+        role_id: String,
+        session_name: String,
+    },
 }
 
 /// An authenticated caller. The fields are private and the only constructor is in `auth`, so holding a
@@ -25,6 +32,8 @@ pub struct Caller {
     session_expires_at: Option<OffsetDateTime>,
     /// The principal's identity-based policies, parsed (empty for the root user, who needs none).
     policies: Arc<Vec<Policy>>,
+    /// The session policies the session was made with (empty: none), which narrow `policies`.
+    session_policies: Arc<Vec<Policy>>,
 }
 
 impl Caller {
@@ -43,7 +52,19 @@ impl Caller {
             region,
             session_expires_at,
             policies,
+            session_policies: Arc::new(Vec::new()),
         }
+    }
+
+    /// The caller with the session policies its session was made with.
+    pub(crate) fn with_session_policies(mut self, session_policies: Arc<Vec<Policy>>) -> Self {
+        self.session_policies = session_policies;
+        self
+    }
+
+    /// The session policies that narrow [`Self::policies`] (empty: none).
+    pub(crate) fn session_policies(&self) -> &[Policy] {
+        &self.session_policies
     }
 
     /// The identity-based policies that authorization evaluates for this caller.
@@ -82,6 +103,14 @@ impl Caller {
         match &self.principal {
             Principal::Root => format!("arn:aws:iam::{}:root", self.account),
             Principal::User { name, .. } => format!("arn:aws:iam::{}:user/{name}", self.account),
+            Principal::AssumedRole {
+                role_name,
+                session_name,
+                ..
+            } => format!(
+                "arn:aws:sts::{}:assumed-role/{role_name}/{session_name}",
+                self.account
+            ),
         }
     }
 
@@ -90,6 +119,11 @@ impl Caller {
         match &self.principal {
             Principal::Root => self.account.to_string(),
             Principal::User { user_id, .. } => user_id.clone(),
+            Principal::AssumedRole {
+                role_id,
+                session_name,
+                ..
+            } => format!("{role_id}:{session_name}"),
         }
     }
 
@@ -98,6 +132,7 @@ impl Caller {
         match self.principal {
             Principal::Root => "Root",
             Principal::User { .. } => "IAMUser",
+            Principal::AssumedRole { .. } => "AssumedRole",
         }
     }
 }

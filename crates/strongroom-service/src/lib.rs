@@ -68,7 +68,7 @@ impl Services {
             iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             kms,
-            sts: sts::Sts::new(Arc::clone(&keyring), Arc::clone(&clock)),
+            sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             store,
             keyring,
             clock,

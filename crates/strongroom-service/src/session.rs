@@ -4,6 +4,9 @@
 //! expiry times) sealed under the session system key and base64-encoded. Only a holder of the key can make
 //! one or read one; changing any byte makes it fail to open. The claims use a small length-prefixed binary
 //! encoding so that the secret is copied only into zeroizing buffers.
+//!
+//! Format 2 adds, after format 1's fields, the role session's name and its session policy (empty: none);
+//! tokens of format 1 (root and user sessions from GetSessionToken) are still read.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +16,9 @@ use zeroize::Zeroizing;
 
 use crate::caller::Principal;
 
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
+/// The format before role sessions: no session name, no session policy.
+const FORMAT_VERSION_1: u8 = 1;
 
 /// What a session token carries.
 pub(crate) struct SessionClaims {
@@ -23,6 +28,8 @@ pub(crate) struct SessionClaims {
     pub principal: Principal,
     pub issued_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// The session policy (JSON) AssumeRole was given, which narrows the role's permissions.
+    pub session_policy: Option<String>,
 }
 
 /// Why a session token was not accepted. Deliberately vague towards the client.
@@ -41,9 +48,19 @@ pub(crate) fn seal(key: &KeyMaterial, claims: &SessionClaims) -> String {
     out.push(FORMAT_VERSION);
     out.extend_from_slice(&millis(claims.issued_at).to_be_bytes());
     out.extend_from_slice(&millis(claims.expires_at).to_be_bytes());
-    let (kind, name, user_id) = match &claims.principal {
-        Principal::Root => ("root", "", ""),
-        Principal::User { name, user_id } => ("user", name.as_str(), user_id.as_str()),
+    let (kind, name, user_id, session_name) = match &claims.principal {
+        Principal::Root => ("root", "", "", ""),
+        Principal::User { name, user_id } => ("user", name.as_str(), user_id.as_str(), ""),
+        Principal::AssumedRole {
+            role_name,
+            role_id,
+            session_name,
+        } => (
+            "role",
+            role_name.as_str(),
+            role_id.as_str(),
+            session_name.as_str(),
+        ),
     };
     for field in [
         claims.access_key_id.as_str().as_bytes(),
@@ -52,6 +69,8 @@ pub(crate) fn seal(key: &KeyMaterial, claims: &SessionClaims) -> String {
         kind.as_bytes(),
         name.as_bytes(),
         user_id.as_bytes(),
+        session_name.as_bytes(),
+        claims.session_policy.as_deref().unwrap_or("").as_bytes(),
     ] {
         let len = u16::try_from(field.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_be_bytes());
@@ -72,7 +91,8 @@ pub(crate) fn open(key: &KeyMaterial, token: &str) -> Result<SessionClaims, Toke
 
 fn decode(bytes: &[u8]) -> Option<SessionClaims> {
     let mut reader = Reader(bytes);
-    if reader.take(1)? != [FORMAT_VERSION] {
+    let version = reader.take(1)?[0];
+    if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
         return None;
     }
     let issued_at = from_millis(i64::from_be_bytes(reader.take(8)?.try_into().ok()?))?;
@@ -83,11 +103,23 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
     let kind = reader.field()?;
     let name = std::str::from_utf8(reader.field()?).ok()?;
     let user_id = std::str::from_utf8(reader.field()?).ok()?;
+    let (session_name, session_policy) = if version == FORMAT_VERSION {
+        let session_name = std::str::from_utf8(reader.field()?).ok()?;
+        let policy = std::str::from_utf8(reader.field()?).ok()?;
+        (session_name, (!policy.is_empty()).then(|| policy.to_owned()))
+    } else {
+        ("", None)
+    };
     let principal = match kind {
         b"root" => Principal::Root,
         b"user" => Principal::User {
             name: name.to_owned(),
             user_id: user_id.to_owned(),
+        },
+        b"role" if version == FORMAT_VERSION && !session_name.is_empty() => Principal::AssumedRole {
+            role_name: name.to_owned(),
+            role_id: user_id.to_owned(),
+            session_name: session_name.to_owned(),
         },
         _ => return None,
     };
@@ -101,6 +133,7 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
         principal,
         issued_at,
         expires_at,
+        session_policy,
     })
 }
 
@@ -145,7 +178,52 @@ mod tests {
             },
             issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
             expires_at: OffsetDateTime::from_unix_timestamp(1_700_003_600).unwrap(),
+            session_policy: None,
         }
+    }
+
+    /// Format 1 as it was written before role sessions: no session name and no session policy.
+    fn seal_v1(key: &KeyMaterial, claims: &SessionClaims) -> String {
+        let mut out = Vec::new();
+        out.push(FORMAT_VERSION_1);
+        out.extend_from_slice(&millis(claims.issued_at).to_be_bytes());
+        out.extend_from_slice(&millis(claims.expires_at).to_be_bytes());
+        for field in [
+            claims.access_key_id.as_str(),
+            claims.secret_access_key.expose_secret(),
+            claims.account.as_str(),
+            "user",
+            "alice",
+            "AIDAEXAMPLE",
+        ] {
+            out.extend_from_slice(&(field.len() as u16).to_be_bytes());
+            out.extend_from_slice(field.as_bytes());
+        }
+        STANDARD.encode(key.seal(&out, &context()).as_bytes())
+    }
+
+    #[test]
+    fn format_1_tokens_are_still_read() {
+        let key = KeyMaterial::generate();
+        let opened = open(&key, &seal_v1(&key, &claims())).unwrap();
+        assert_eq!(opened.principal, claims().principal);
+        assert_eq!(opened.session_policy, None);
+        assert_eq!(opened.expires_at, claims().expires_at);
+    }
+
+    #[test]
+    fn role_sessions_round_trip_with_their_session_policy() {
+        let key = KeyMaterial::generate();
+        let mut role = claims();
+        role.principal = Principal::AssumedRole {
+            role_name: "deploy".into(),
+            role_id: "AROAEXAMPLE".into(),
+            session_name: "ci@run-1".into(),
+        };
+        role.session_policy = Some("{\"Version\":\"2012-10-17\"}".into());
+        let opened = open(&key, &seal(&key, &role)).unwrap();
+        assert_eq!(opened.principal, role.principal);
+        assert_eq!(opened.session_policy, role.session_policy);
     }
 
     #[test]

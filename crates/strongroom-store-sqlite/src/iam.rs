@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
 use strongroom_store::iam::{
-    GroupDeletion, IamGroupRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord, PolicyDeletion,
-    PolicyVersionRecord, UserDeletion, VersionCreation, VersionDeletion, name_key,
+    GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord,
+    PolicyDeletion, PolicyVersionRecord, RoleDeletion, UserDeletion, VersionCreation, VersionDeletion,
+    name_key,
 };
 use strongroom_store::kms::{decode_tags, encode_tags};
 use strongroom_store::{AccessKeyRecord, AccessKeyStatus, IamStore, StoreError};
@@ -62,7 +63,8 @@ const POLICIES: &str = "iam_policies";
 const POLICY_COLUMNS: &str = "p.policy_id, p.account_id, p.name, p.path, p.description, p.created_at_ms, \
      p.updated_at_ms, p.default_version, p.tags, \
      (SELECT COUNT(*) FROM iam_user_policy_attachments c WHERE c.policy_id = p.policy_id) \
-     + (SELECT COUNT(*) FROM iam_group_policy_attachments c WHERE c.policy_id = p.policy_id) AS attachment_count";
+     + (SELECT COUNT(*) FROM iam_group_policy_attachments c WHERE c.policy_id = p.policy_id) \
+     + (SELECT COUNT(*) FROM iam_role_policy_attachments c WHERE c.policy_id = p.policy_id) AS attachment_count";
 
 fn to_u32(table: &str, column: &str, value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| corrupt(table, column, "out of range"))
@@ -162,6 +164,42 @@ async fn count_keys(
         .bind(account.as_str())
         .bind(owner)
         .fetch_one(&mut **tx)
+        .await
+        .map_err(map_sqlx)
+}
+
+const ROLES: &str = "iam_roles";
+const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.name, r.path, r.description, r.assume_role_policy, \
+     r.max_session_duration, r.created_at_ms, r.tags";
+
+fn role_from_row(row: &SqliteRow) -> Result<IamRoleRecord, StoreError> {
+    let account_id: String = get(row, "account_id")?;
+    let tags: String = get(row, "tags")?;
+    Ok(IamRoleRecord {
+        account_id: account_id
+            .parse::<AccountId>()
+            .map_err(|_| corrupt(ROLES, "account_id", "not an account id"))?,
+        role_id: get(row, "role_id")?,
+        name: get(row, "name")?,
+        path: get(row, "path")?,
+        description: get(row, "description")?,
+        assume_role_policy: get(row, "assume_role_policy")?,
+        max_session_duration: to_u32(ROLES, "max_session_duration", get(row, "max_session_duration")?)?,
+        created_at: from_millis(ROLES, "created_at_ms", get(row, "created_at_ms")?)?,
+        tags: decode_tags(&tags).ok_or_else(|| corrupt(ROLES, "tags", "not in the tag encoding"))?,
+    })
+}
+
+/// The role's id, inside a write transaction.
+async fn find_role(
+    tx: &mut Transaction<'_, Sqlite>,
+    account: &AccountId,
+    name: &str,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query_scalar("SELECT role_id FROM iam_roles WHERE account_id = ?1 AND name_key = ?2")
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .fetch_optional(&mut **tx)
         .await
         .map_err(map_sqlx)
 }
@@ -577,7 +615,9 @@ impl IamStore for SqliteStore {
              AND (NOT ?4 OR EXISTS (SELECT 1 FROM iam_user_policy_attachments a \
                                     WHERE a.policy_id = p.policy_id) \
                   OR EXISTS (SELECT 1 FROM iam_group_policy_attachments ga \
-                             WHERE ga.policy_id = p.policy_id)) \
+                             WHERE ga.policy_id = p.policy_id) \
+                  OR EXISTS (SELECT 1 FROM iam_role_policy_attachments ra \
+                             WHERE ra.policy_id = p.policy_id)) \
              ORDER BY p.name_key LIMIT ?5"
         ))
         .bind(account.as_str())
@@ -763,7 +803,8 @@ impl IamStore for SqliteStore {
         let attached = count_in(
             &mut tx,
             "SELECT (SELECT COUNT(*) FROM iam_user_policy_attachments WHERE policy_id = ?1) \
-             + (SELECT COUNT(*) FROM iam_group_policy_attachments WHERE policy_id = ?1)",
+             + (SELECT COUNT(*) FROM iam_group_policy_attachments WHERE policy_id = ?1) \
+             + (SELECT COUNT(*) FROM iam_role_policy_attachments WHERE policy_id = ?1)",
             &policy_id,
         )
         .await?;
@@ -1286,6 +1327,317 @@ impl IamStore for SqliteStore {
         }
         Ok(policies)
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_iam_role(&self, role: &IamRoleRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO iam_roles (role_id, account_id, name, name_key, path, description, \
+             assume_role_policy, max_session_duration, created_at_ms, tags) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .bind(role.role_id.as_str())
+        .bind(role.account_id.as_str())
+        .bind(role.name.as_str())
+        .bind(name_key(&role.name))
+        .bind(role.path.as_str())
+        .bind(role.description.as_deref())
+        .bind(role.assume_role_policy.as_str())
+        .bind(i64::from(role.max_session_duration))
+        .bind(to_millis(role.created_at)?)
+        .bind(encode_tags(&role.tags))
+        .execute(&self.writer)
+        .await
+        .map_err(map_sqlx)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn iam_role(&self, account: &AccountId, name: &str) -> Result<Option<IamRoleRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ROLE_COLUMNS} FROM iam_roles r WHERE r.account_id = ?1 AND r.name_key = ?2"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(name))
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        row.as_ref().map(role_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn iam_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<IamRoleRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ROLE_COLUMNS} FROM iam_roles r WHERE r.account_id = ?1 \
+             AND substr(r.path, 1, length(?2)) = ?2 AND (?3 IS NULL OR r.name_key > ?3) \
+             ORDER BY r.name_key LIMIT ?4"
+        ))
+        .bind(account.as_str())
+        .bind(path_prefix)
+        .bind(after.map(name_key))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        rows.iter().map(role_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_role_trust_policy(
+        &self,
+        account: &AccountId,
+        name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query("UPDATE iam_roles SET assume_role_policy = ?2 WHERE role_id = ?1")
+            .bind(role_id.as_str())
+            .bind(document)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_iam_role(&self, account: &AccountId, name: &str) -> Result<RoleDeletion, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        for (sql, refusal) in [
+            (
+                "SELECT COUNT(*) FROM iam_role_policies WHERE role_id = ?1",
+                RoleDeletion::HasPolicies,
+            ),
+            (
+                "SELECT COUNT(*) FROM iam_role_policy_attachments WHERE role_id = ?1",
+                RoleDeletion::HasAttachedPolicies,
+            ),
+        ] {
+            if count_in(&mut tx, sql, &role_id).await? > 0 {
+                return Ok(refusal);
+            }
+        }
+        sqlx::query("DELETE FROM iam_roles WHERE role_id = ?1")
+            .bind(role_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)?;
+        Ok(RoleDeletion::Deleted)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, role_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_role_policies (role_id, policy_name, document) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (role_id, policy_name) DO UPDATE SET document = excluded.document",
+        )
+        .bind(role_id.as_str())
+        .bind(policy_name)
+        .bind(document)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT rp.document FROM iam_role_policies rp JOIN iam_roles r ON r.role_id = rp.role_id \
+             WHERE r.account_id = ?1 AND r.name_key = ?2 AND rp.policy_name = ?3",
+        )
+        .bind(account.as_str())
+        .bind(name_key(role_name))
+        .bind(policy_name)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn role_policies(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT rp.policy_name, rp.document FROM iam_roles r \
+             LEFT JOIN iam_role_policies rp ON rp.role_id = r.role_id \
+             WHERE r.account_id = ?1 AND r.name_key = ?2 ORDER BY rp.policy_name",
+        )
+        .bind(account.as_str())
+        .bind(name_key(role_name))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, document)| Some((name?, document?)))
+            .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn delete_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, role_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done = sqlx::query("DELETE FROM iam_role_policies WHERE role_id = ?1 AND policy_name = ?2")
+            .bind(role_id.as_str())
+            .bind(policy_name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attach_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, role_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(
+            "INSERT INTO iam_role_policy_attachments (role_id, policy_id) VALUES (?1, ?2) \
+             ON CONFLICT (role_id, policy_id) DO NOTHING",
+        )
+        .bind(role_id.as_str())
+        .bind(policy_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn detach_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(role_id) = find_role(&mut tx, account, role_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let Some((policy_id, _, _)) = find_policy(&mut tx, account, policy_name).await? else {
+            return Err(StoreError::NotFound);
+        };
+        let done =
+            sqlx::query("DELETE FROM iam_role_policy_attachments WHERE role_id = ?1 AND policy_id = ?2")
+                .bind(role_id.as_str())
+                .bind(policy_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn attached_role_policies(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<ManagedPolicyRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT p.policy_id IS NOT NULL AS attached, {POLICY_COLUMNS} FROM iam_roles r \
+             LEFT JOIN iam_role_policy_attachments a ON a.role_id = r.role_id \
+             LEFT JOIN iam_policies p ON p.policy_id = a.policy_id \
+             WHERE r.account_id = ?1 AND r.name_key = ?2 ORDER BY p.name_key"
+        ))
+        .bind(account.as_str())
+        .bind(name_key(role_name))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        let mut policies = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attached: bool = get(row, "attached")?;
+            if attached {
+                policies.push(policy_from_row(row)?);
+            }
+        }
+        Ok(policies)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn role_identity_policy_documents(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        // One statement: the first branch returns the role's row even without inline policies.
+        let rows: Vec<IdentityRow> = sqlx::query_as(
+            "SELECT 3 AS kind, r.name AS owner, rp.policy_name AS policy, 0 AS version, \
+                    rp.document AS document \
+               FROM iam_roles r LEFT JOIN iam_role_policies rp ON rp.role_id = r.role_id \
+              WHERE r.account_id = ?1 AND r.name_key = ?2 \
+             UNION ALL \
+             SELECT 4 AS kind, p.name, p.name, v.version, v.document \
+               FROM iam_roles r JOIN iam_role_policy_attachments a ON a.role_id = r.role_id \
+               JOIN iam_policies p ON p.policy_id = a.policy_id \
+               JOIN iam_policy_versions v ON v.policy_id = p.policy_id AND v.version = p.default_version \
+              WHERE r.account_id = ?1 AND r.name_key = ?2 \
+             ORDER BY kind, owner, policy",
+        )
+        .bind(account.as_str())
+        .bind(name_key(role_name))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        identity_documents(rows)
+    }
 }
 
 /// A row of [`IamStore::user_identity_policy_documents`]'s query: kind (0 the user's inline policy, 1 a
@@ -1304,6 +1656,7 @@ fn identity_documents(rows: Vec<IdentityRow>) -> Result<Vec<(String, String)>, S
             let label = match kind {
                 0 => format!("user/{}/inline/{policy}", owner?),
                 1 => format!("group/{}/inline/{policy}", owner?),
+                3 => format!("role/{}/inline/{policy}", owner?),
                 _ => format!("policy/{policy}/v{version}"),
             };
             Some((label, document))

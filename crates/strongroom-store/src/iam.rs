@@ -97,7 +97,7 @@ pub struct ManagedPolicyRecord {
     pub default_version: u32,
     /// In insertion order; keys unique.
     pub tags: Vec<Tag>,
-    /// How many users and groups the policy is attached to; computed on read (ignored on create).
+    /// How many users, groups and roles the policy is attached to; computed on read (ignored on create).
     pub attachment_count: u32,
 }
 
@@ -134,6 +134,36 @@ pub enum PolicyDeletion {
     Attached,
     /// Refused: the policy has versions besides its default one.
     HasVersions,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamRoleRecord {
+    pub account_id: AccountId,
+    /// `AROA…`, unique across the store.
+    pub role_id: String,
+    /// Unique within the account, ignoring ASCII case.
+    pub name: String,
+    /// `/` or `/…/`.
+    pub path: String,
+    pub description: Option<String>,
+    /// The trust policy: who may assume the role.
+    pub assume_role_policy: String,
+    /// The longest session AssumeRole may give, in seconds.
+    pub max_session_duration: u32,
+    pub created_at: OffsetDateTime,
+    /// In insertion order; keys unique.
+    pub tags: Vec<Tag>,
+}
+
+/// What [`IamStore::delete_iam_role`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleDeletion {
+    Deleted,
+    /// Refused: the role still has inline policies.
+    HasPolicies,
+    /// Refused: managed policies are still attached to the role.
+    HasAttachedPolicies,
 }
 
 /// IAM users, their access keys and inline policies, and customer managed policies with their versions and
@@ -442,6 +472,97 @@ pub trait IamStore: Send + Sync {
         account: &AccountId,
         group_name: &str,
     ) -> Result<Vec<ManagedPolicyRecord>, StoreError>;
+
+    /// `AlreadyExists` when the role id is taken, or the name in the account (ignoring case).
+    async fn create_iam_role(&self, role: &IamRoleRecord) -> Result<(), StoreError>;
+
+    /// The role called `name` (ignoring ASCII case) in `account`.
+    async fn iam_role(&self, account: &AccountId, name: &str) -> Result<Option<IamRoleRecord>, StoreError>;
+
+    /// Roles of `account` whose path starts with `path_prefix`, ordered by lower-cased name, after the name
+    /// `after`, at most `limit`.
+    async fn iam_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<IamRoleRecord>, StoreError>;
+
+    /// Replaces the role's trust policy. `NotFound`.
+    async fn update_role_trust_policy(
+        &self,
+        account: &AccountId,
+        name: &str,
+        document: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes the role unless it has inline or attached policies. `NotFound`.
+    async fn delete_iam_role(&self, account: &AccountId, name: &str) -> Result<RoleDeletion, StoreError>;
+
+    /// Creates or replaces the role's inline policy. `NotFound` when there is no such role.
+    async fn put_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The document of the role's inline policy `policy_name`.
+    async fn role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// The names and documents of the role's inline policies, ordered by name. `NotFound`.
+    async fn role_policies(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Deletes the role's inline policy. `NotFound`.
+    async fn delete_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Attaches the managed policy to the role (again: no change). `NotFound` when either is missing.
+    async fn attach_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Detaches the managed policy from the role. `NotFound` when either is missing or not attached.
+    async fn detach_role_policy(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+        policy_name: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The managed policies attached to the role, ordered by lower-cased name. `NotFound`.
+    async fn attached_role_policies(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<ManagedPolicyRecord>, StoreError>;
+
+    /// Every identity policy of the role as `(label, document)`, read in one unit: its inline policies by
+    /// name (`role/NAME/inline/POLICY`), then the default version of each attached managed policy by name
+    /// (`policy/POLICY/vN`). `NotFound` when there is no such role.
+    async fn role_identity_policy_documents(
+        &self,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 /// The stored form of a user name for uniqueness and lookups: ASCII lower case (IAM names are ASCII).

@@ -4,16 +4,17 @@
 use secrecy::ExposeSecret as _;
 use strongroom_api::iam::{
     AccessKeyMetadata, AttachedPolicy, CreateAccessKeyResult, GetAccessKeyLastUsedResult,
-    GetGroupPolicyResult, GetGroupResult, GetUserPolicyResult, Group, GroupResult, ListAccessKeysResult,
-    ListAttachedPoliciesResult, ListGroupsResult, ListPoliciesResult, ListPolicyVersionsResult,
-    ListUserPoliciesResult, ListUserTagsResult, ListUsersResult, Policy as WirePolicy, PolicyResult,
-    PolicyVersion as WirePolicyVersion, PolicyVersionResult, Tag as WireTag, User, UserResult,
+    GetGroupPolicyResult, GetGroupResult, GetRolePolicyResult, GetUserPolicyResult, Group, GroupResult,
+    ListAccessKeysResult, ListAttachedPoliciesResult, ListGroupsResult, ListPoliciesResult,
+    ListPolicyVersionsResult, ListRolesResult, ListUserPoliciesResult, ListUserTagsResult, ListUsersResult,
+    Policy as WirePolicy, PolicyResult, PolicyVersion as WirePolicyVersion, PolicyVersionResult, Role,
+    RoleResult, Tag as WireTag, User, UserResult,
 };
 use strongroom_api::query::{self, QueryRequest};
 use strongroom_api::{Timestamp, WireError, WireResponse};
 use strongroom_service::iam::{
-    GroupRecord, IamError, NewPolicy, PolicyListing, PolicyRecord, PolicyVersion, Tag, UserRecord, UserView,
-    group_arn, policy_arn, user_arn, version_id,
+    GroupRecord, IamError, NewPolicy, NewRole, PolicyListing, PolicyRecord, PolicyVersion, RoleRecord, Tag,
+    UserRecord, UserView, group_arn, policy_arn, role_arn, user_arn, version_id,
 };
 use strongroom_service::{Caller, Services};
 use strongroom_types::OffsetDateTime;
@@ -206,6 +207,57 @@ enum Operation {
     },
     ListAttachedGroupPolicies {
         group: String,
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    CreateRole {
+        name: String,
+        new: NewRole,
+    },
+    GetRole {
+        name: String,
+    },
+    ListRoles {
+        path_prefix: Option<String>,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    DeleteRole {
+        name: String,
+    },
+    UpdateAssumeRolePolicy {
+        role: String,
+        document: String,
+    },
+    PutRolePolicy {
+        role: String,
+        policy: String,
+        document: String,
+    },
+    GetRolePolicy {
+        role: String,
+        policy: String,
+    },
+    ListRolePolicies {
+        role: String,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    DeleteRolePolicy {
+        role: String,
+        policy: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        arn: String,
+    },
+    ListAttachedRolePolicies {
+        role: String,
         path_prefix: Option<String>,
         marker: Option<String>,
         max_items: Option<i64>,
@@ -455,6 +507,63 @@ fn parse(r: &QueryRequest) -> Result<Operation, WireError> {
             marker: opt(r, "Marker"),
             max_items: integer(r, "MaxItems")?,
         },
+        "CreateRole" => Operation::CreateRole {
+            name: req(r, "RoleName")?,
+            new: NewRole {
+                path: opt(r, "Path"),
+                assume_role_policy: req(r, "AssumeRolePolicyDocument")?,
+                description: opt(r, "Description"),
+                max_session_duration: integer(r, "MaxSessionDuration")?,
+                tags: tags(r)?,
+            },
+        },
+        "GetRole" => Operation::GetRole {
+            name: req(r, "RoleName")?,
+        },
+        "ListRoles" => Operation::ListRoles {
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "DeleteRole" => Operation::DeleteRole {
+            name: req(r, "RoleName")?,
+        },
+        "UpdateAssumeRolePolicy" => Operation::UpdateAssumeRolePolicy {
+            role: req(r, "RoleName")?,
+            document: req(r, "PolicyDocument")?,
+        },
+        "PutRolePolicy" => Operation::PutRolePolicy {
+            role: req(r, "RoleName")?,
+            policy: req(r, "PolicyName")?,
+            document: req(r, "PolicyDocument")?,
+        },
+        "GetRolePolicy" => Operation::GetRolePolicy {
+            role: req(r, "RoleName")?,
+            policy: req(r, "PolicyName")?,
+        },
+        "ListRolePolicies" => Operation::ListRolePolicies {
+            role: req(r, "RoleName")?,
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "DeleteRolePolicy" => Operation::DeleteRolePolicy {
+            role: req(r, "RoleName")?,
+            policy: req(r, "PolicyName")?,
+        },
+        "AttachRolePolicy" => Operation::AttachRolePolicy {
+            role: req(r, "RoleName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "DetachRolePolicy" => Operation::DetachRolePolicy {
+            role: req(r, "RoleName")?,
+            arn: req(r, "PolicyArn")?,
+        },
+        "ListAttachedRolePolicies" => Operation::ListAttachedRolePolicies {
+            role: req(r, "RoleName")?,
+            path_prefix: opt(r, "PathPrefix"),
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
         _ => return Err(r.invalid_action()),
     })
 }
@@ -502,6 +611,29 @@ fn wire_group<'a>(group: &'a GroupRecord, arn: &'a str) -> Group<'a> {
         group_id: &group.group_id,
         arn,
         create_date: timestamp(group.created_at),
+    }
+}
+
+fn role_arn_of(role: &RoleRecord) -> String {
+    role_arn(&role.account_id, &role.path, &role.name)
+}
+
+/// A role's wire form; `with_tags` adds its tags (CreateRole, GetRole: ListRoles never shows them).
+fn wire_role<'a>(role: &'a RoleRecord, arn: &'a str, with_tags: bool) -> Role<'a> {
+    Role {
+        path: &role.path,
+        role_name: &role.name,
+        role_id: &role.role_id,
+        arn,
+        create_date: timestamp(role.created_at),
+        assume_role_policy_document: &role.assume_role_policy,
+        description: role.description.as_deref(),
+        max_session_duration: role.max_session_duration,
+        tags: if with_tags {
+            wire_tags(&role.tags)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -1155,6 +1287,148 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 marker: page.marker.as_deref(),
             };
             reply(success(&|w| result.write(w)), group_arn_of(&group), true)
+        }
+        Operation::CreateRole { name, new } => {
+            let role = iam.create_role(authz, caller, &name, new).await.map_err(fail)?;
+            let arn = role_arn_of(&role);
+            let result = RoleResult {
+                role: wire_role(&role, &arn, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), false)
+        }
+        Operation::GetRole { name } => {
+            let role = iam.get_role(authz, caller, &name).await.map_err(fail)?;
+            let arn = role_arn_of(&role);
+            let result = RoleResult {
+                role: wire_role(&role, &arn, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), true)
+        }
+        Operation::ListRoles {
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let page = iam
+                .list_roles(
+                    authz,
+                    caller,
+                    path_prefix.as_deref(),
+                    marker.as_deref(),
+                    max_items,
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(role_arn_of).collect();
+            let result = ListRolesResult {
+                roles: page
+                    .items
+                    .iter()
+                    .zip(&arns)
+                    .map(|(role, arn)| wire_role(role, arn, false))
+                    .collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), "*".to_owned(), true)
+        }
+        Operation::DeleteRole { name } => {
+            let role = iam.delete_role(authz, caller, &name).await.map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::UpdateAssumeRolePolicy { role, document } => {
+            let role = iam
+                .update_assume_role_policy(authz, caller, &role, &document)
+                .await
+                .map_err(fail)?;
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::PutRolePolicy {
+            role,
+            policy,
+            document,
+        } => {
+            let role = iam
+                .put_role_policy(authz, caller, &role, &policy, &document)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::GetRolePolicy { role, policy } => {
+            let (role, document) = iam
+                .get_role_policy(authz, caller, &role, &policy)
+                .await
+                .map_err(fail)?;
+            let result = GetRolePolicyResult {
+                role_name: &role.name,
+                policy_name: &policy,
+                policy_document: &document,
+            };
+            reply(success(&|w| result.write(w)), role_arn_of(&role), true)
+        }
+        Operation::ListRolePolicies {
+            role,
+            marker,
+            max_items,
+        } => {
+            let (role, page) = iam
+                .list_role_policies(authz, caller, &role, marker.as_deref(), max_items)
+                .await
+                .map_err(fail)?;
+            let result = ListUserPoliciesResult {
+                policy_names: page.items.iter().map(String::as_str).collect(),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), role_arn_of(&role), true)
+        }
+        Operation::DeleteRolePolicy { role, policy } => {
+            let role = iam
+                .delete_role_policy(authz, caller, &role, &policy)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::AttachRolePolicy { role, arn } => {
+            let role = iam
+                .attach_role_policy(authz, caller, &role, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::DetachRolePolicy { role, arn } => {
+            let role = iam
+                .detach_role_policy(authz, caller, &role, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::ListAttachedRolePolicies {
+            role,
+            path_prefix,
+            marker,
+            max_items,
+        } => {
+            let (role, page) = iam
+                .list_attached_role_policies(
+                    authz,
+                    caller,
+                    &role,
+                    path_prefix.as_deref(),
+                    marker.as_deref(),
+                    max_items,
+                )
+                .await
+                .map_err(fail)?;
+            let arns: Vec<String> = page.items.iter().map(policy_arn_of).collect();
+            let result = ListAttachedPoliciesResult {
+                policies: wire_attached(&page.items, &arns),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), role_arn_of(&role), true)
         }
     })
 }

@@ -2,7 +2,9 @@
 
 use secrecy::ExposeSecret as _;
 use strongroom_api::query::{self, QueryRequest};
-use strongroom_api::sts::{Credentials, GetCallerIdentityResult, GetSessionTokenResult};
+use strongroom_api::sts::{
+    AssumeRoleResult, AssumedRoleUser, Credentials, GetCallerIdentityResult, GetSessionTokenResult,
+};
 use strongroom_api::{Timestamp, WireError};
 use strongroom_service::{Caller, Services};
 
@@ -13,7 +15,15 @@ use crate::protocol::Protocol;
 /// Every STS operation Strongroom serves.
 enum Operation {
     GetCallerIdentity,
-    GetSessionToken { duration_seconds: Option<i64> },
+    GetSessionToken {
+        duration_seconds: Option<i64>,
+    },
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        duration_seconds: Option<i64>,
+        policy: Option<String>,
+    },
 }
 
 /// The operation a request names, or `InvalidAction`/`MissingAction`.
@@ -22,6 +32,12 @@ fn parse(request: &QueryRequest) -> Result<Operation, WireError> {
         "GetCallerIdentity" => Operation::GetCallerIdentity,
         "GetSessionToken" => Operation::GetSessionToken {
             duration_seconds: integer(request, "DurationSeconds")?,
+        },
+        "AssumeRole" => Operation::AssumeRole {
+            role_arn: request.require("RoleArn")?.to_owned(),
+            session_name: request.require("RoleSessionName")?.to_owned(),
+            duration_seconds: integer(request, "DurationSeconds")?,
+            policy: request.get("Policy").map(str::to_owned),
         },
         _ => return Err(request.invalid_action()),
     })
@@ -75,6 +91,45 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                     session_token: credentials.session_token.expose_secret(),
                     expiration,
                 },
+            };
+            query::render_success(action, namespace, call.request_id, |w| result.write(w))
+        }
+        Operation::AssumeRole {
+            role_arn,
+            session_name,
+            duration_seconds,
+            policy,
+        } => {
+            let assumed = services
+                .sts
+                .assume_role(
+                    &services.authz,
+                    caller,
+                    &role_arn,
+                    &session_name,
+                    duration_seconds,
+                    policy.as_deref(),
+                )
+                .await
+                .map_err(|err| errors::iam_error(&err, call.spec))?;
+            let credentials = &assumed.credentials;
+            let expiration = Timestamp::from_unix_millis(
+                (credentials.expiration.unix_timestamp_nanos() / 1_000_000) as i64,
+            );
+            // The one place these secrets are exposed: to write them to the caller.
+            let result = AssumeRoleResult {
+                credentials: Credentials {
+                    access_key_id: &credentials.access_key_id,
+                    secret_access_key: credentials.secret_access_key.expose_secret(),
+                    session_token: credentials.session_token.expose_secret(),
+                    expiration,
+                },
+                assumed_role_user: AssumedRoleUser {
+                    assumed_role_id: &assumed.assumed_role_id,
+                    arn: &assumed.arn,
+                },
+                packed_policy_size: assumed.packed_policy_size,
+                source_identity: None,
             };
             query::render_success(action, namespace, call.request_id, |w| result.write(w))
         }

@@ -29,7 +29,12 @@ fn no_such_group(name: &str) -> IamError {
 }
 
 /// Pages an ordered list by a name marker.
-fn page_by_name<T>(items: Vec<T>, name: impl Fn(&T) -> &str, marker: Option<&str>, limit: usize) -> Page<T> {
+pub(super) fn page_by_name<T>(
+    items: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    marker: Option<&str>,
+    limit: usize,
+) -> Page<T> {
     let after = marker.map(strongroom_store::iam::name_key);
     let mut matching = items.into_iter().filter(|item| {
         after

@@ -1,5 +1,5 @@
-//! IAM: users, their access keys, their inline policies, customer managed policies (see `policies`) and
-//! groups (see `groups`), per account (IAM is global: no region).
+//! IAM: users, their access keys, their inline policies, customer managed policies (see `policies`),
+//! groups (see `groups`) and roles (see `roles`), per account (IAM is global: no region).
 //!
 //! Every public operation authorizes `iam:<Operation>` on the user's ARN
 //! (`arn:aws:iam::ACCOUNT:user{path}{name}`) through the [`Authorizer`] the server passes in. A user's access
@@ -10,6 +10,7 @@
 mod error;
 mod groups;
 mod policies;
+mod roles;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +33,9 @@ pub use policies::{
     NewPolicy, PolicyListing, PolicyRecord, PolicyVersion, PolicyVersionRecord, TAGS_PER_POLICY,
     VERSIONS_PER_POLICY, policy_arn, version_id,
 };
+pub use roles::{
+    MAX_MAX_SESSION_DURATION, MIN_MAX_SESSION_DURATION, NewRole, RoleRecord, TAGS_PER_ROLE, role_arn,
+};
 pub use strongroom_store::iam::{IamUserRecord as UserRecord, Tag};
 
 /// How many access keys one user may have.
@@ -40,7 +44,7 @@ pub const ACCESS_KEYS_PER_USER: u32 = 2;
 pub const TAGS_PER_USER: usize = 50;
 const DEFAULT_MAX_ITEMS: i64 = 100;
 const MAX_ITEMS: i64 = 1000;
-const MAX_POLICY_DOCUMENT_CHARS: usize = 131_072;
+pub(crate) const MAX_POLICY_DOCUMENT_CHARS: usize = 131_072;
 /// How many times a change is re-applied after losing a race with another writer.
 const CAS_ATTEMPTS: usize = 8;
 
@@ -231,6 +235,14 @@ fn user_or_caller<'a>(caller: &'a Caller, user_name: Option<&'a str>) -> Result<
                       the root user's access keys with `strongroom init`"
                     .to_owned(),
         }),
+        (None, Principal::AssumedRole { .. }) => Err(non_user_credentials()),
+    }
+}
+
+/// A role session's request that names no user.
+fn non_user_credentials() -> IamError {
+    IamError::Validation {
+        message: "Must specify userName when calling with non-User credentials".to_owned(),
     }
 }
 
@@ -389,6 +401,7 @@ impl Iam {
         let name = match (name, caller.principal()) {
             (Some(name), _) => name,
             (None, Principal::User { name, .. }) => name,
+            (None, Principal::AssumedRole { .. }) => return Err(non_user_credentials()),
             (None, Principal::Root) => {
                 Self::authorize(authz, caller, "iam:GetUser", &caller.arn())?;
                 let record = self

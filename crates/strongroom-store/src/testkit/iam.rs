@@ -10,8 +10,8 @@ use strongroom_types::AccessKeyId;
 
 use super::{BoxFuture, account, account_id, boxed, join_all, root_key, sealed, ts};
 use crate::iam::{
-    GroupDeletion, IamGroupRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord, PolicyDeletion, Tag,
-    UserDeletion, VersionCreation, VersionDeletion,
+    GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord,
+    PolicyDeletion, RoleDeletion, Tag, UserDeletion, VersionCreation, VersionDeletion,
 };
 use crate::{AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, Store, StoreError};
 
@@ -33,6 +33,7 @@ macro_rules! iam_conformance_suite {
             iam_at_most_five_policy_versions_under_concurrency,
             iam_policy_attachments_and_identity_documents,
             iam_groups_members_policies_and_identity_documents,
+            iam_roles_policies_and_identity_documents,
         }
     };
     ($make:expr $(,)?) => {
@@ -1066,6 +1067,238 @@ pub async fn iam_groups_members_policies_and_identity_documents(store: &dyn Stor
         store.groups_for_user(&account, "nobody").await.map(|_| ()),
         store.group_policies(&account, "nope").await.map(|_| ()),
         store.attached_group_policies(&account, "nope").await.map(|_| ()),
+    ] {
+        match outcome {
+            Err(StoreError::NotFound) => {}
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
+}
+
+pub fn iam_role(account_n: u64, name: &str, path: &str, n: u32) -> IamRoleRecord {
+    IamRoleRecord {
+        account_id: account_id(account_n),
+        role_id: format!("AROA{n:017}"),
+        name: name.to_owned(),
+        path: path.to_owned(),
+        description: (n % 2 == 1).then(|| "ünï role".to_owned()),
+        assume_role_policy: format!("{{\"trust\":{n}}}"),
+        max_session_duration: 3600 * n,
+        created_at: ts(1_700_000_500_000 + i64::from(n)),
+        tags: vec![Tag {
+            key: "team".into(),
+            value: "x".into(),
+        }],
+    }
+}
+
+pub async fn iam_roles_policies_and_identity_documents(store: &dyn Store) {
+    with_account(store, 1).await;
+    with_account(store, 2).await;
+    let account = account_id(1);
+    let deploy = iam_role(1, "Deploy", "/ci/", 1);
+    store.create_iam_role(&deploy).await.unwrap();
+    store
+        .create_iam_role(&iam_role(1, "reader", "/", 2))
+        .await
+        .unwrap();
+    store
+        .create_iam_role(&iam_role(2, "deploy", "/", 3))
+        .await
+        .unwrap();
+    for dup in [iam_role(1, "DEPLOY", "/", 4), iam_role(2, "other", "/", 1)] {
+        match store.create_iam_role(&dup).await {
+            Err(StoreError::AlreadyExists) => {}
+            other => panic!("duplicate role: expected AlreadyExists, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        store.iam_role(&account, "deploy").await.unwrap(),
+        Some(deploy.clone())
+    );
+    assert_eq!(store.iam_role(&account, "nope").await.unwrap(), None);
+    let names = |roles: &[IamRoleRecord]| roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&store.iam_roles(&account, "/", None, 10).await.unwrap()),
+        ["Deploy", "reader"]
+    );
+    assert_eq!(
+        names(&store.iam_roles(&account, "/ci/", None, 10).await.unwrap()),
+        ["Deploy"]
+    );
+    assert_eq!(
+        names(&store.iam_roles(&account, "/", None, 1).await.unwrap()),
+        ["Deploy"]
+    );
+    assert_eq!(
+        names(&store.iam_roles(&account, "/", Some("deploy"), 10).await.unwrap()),
+        ["reader"]
+    );
+
+    store
+        .update_role_trust_policy(&account, "DEPLOY", "{\"t\":2}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .iam_role(&account, "deploy")
+            .await
+            .unwrap()
+            .unwrap()
+            .assume_role_policy,
+        "{\"t\":2}"
+    );
+
+    // Inline and attached policies, and the role's identity documents.
+    store
+        .put_role_policy(&account, "deploy", "b", "{\"b\":1}")
+        .await
+        .unwrap();
+    store
+        .put_role_policy(&account, "deploy", "a", "{\"a\":1}")
+        .await
+        .unwrap();
+    store
+        .put_role_policy(&account, "deploy", "a", "{\"a\":2}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .role_policy(&account, "Deploy", "a")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"a\":2}")
+    );
+    assert_eq!(store.role_policy(&account, "deploy", "nope").await.unwrap(), None);
+    assert_eq!(
+        store.role_policies(&account, "deploy").await.unwrap(),
+        [
+            ("a".to_owned(), "{\"a\":2}".to_owned()),
+            ("b".to_owned(), "{\"b\":1}".to_owned())
+        ]
+    );
+    assert!(store.role_policies(&account, "reader").await.unwrap().is_empty());
+    store
+        .create_managed_policy(&managed_policy(1, "shared", "/", 1), "{\"m\":1}")
+        .await
+        .unwrap();
+    store
+        .attach_role_policy(&account, "deploy", "shared")
+        .await
+        .unwrap();
+    store
+        .attach_role_policy(&account, "DEPLOY", "SHARED")
+        .await
+        .unwrap();
+    store
+        .attach_role_policy(&account, "reader", "shared")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .managed_policy(&account, "shared")
+            .await
+            .unwrap()
+            .unwrap()
+            .attachment_count,
+        2
+    );
+    assert_eq!(
+        policy_names(
+            &store
+                .managed_policies(&account, "/", true, None, 10)
+                .await
+                .unwrap()
+        ),
+        ["shared"]
+    );
+    assert_eq!(
+        policy_names(&store.attached_role_policies(&account, "deploy").await.unwrap()),
+        ["shared"]
+    );
+    assert_eq!(
+        store
+            .role_identity_policy_documents(&account, "deploy")
+            .await
+            .unwrap(),
+        [
+            ("role/Deploy/inline/a".to_owned(), "{\"a\":2}".to_owned()),
+            ("role/Deploy/inline/b".to_owned(), "{\"b\":1}".to_owned()),
+            ("policy/shared/v1".to_owned(), "{\"m\":1}".to_owned()),
+        ]
+    );
+    assert_eq!(
+        store
+            .role_identity_policy_documents(&account, "reader")
+            .await
+            .unwrap(),
+        [("policy/shared/v1".to_owned(), "{\"m\":1}".to_owned())]
+    );
+    assert_eq!(
+        store.delete_managed_policy(&account, "shared").await.unwrap(),
+        PolicyDeletion::Attached
+    );
+
+    // Refusals, then deletion.
+    assert_eq!(
+        store.delete_iam_role(&account, "deploy").await.unwrap(),
+        RoleDeletion::HasPolicies
+    );
+    store.delete_role_policy(&account, "deploy", "a").await.unwrap();
+    store.delete_role_policy(&account, "deploy", "b").await.unwrap();
+    match store.delete_role_policy(&account, "deploy", "b").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("deleted policy: expected NotFound, got {other:?}"),
+    }
+    assert_eq!(
+        store.delete_iam_role(&account, "deploy").await.unwrap(),
+        RoleDeletion::HasAttachedPolicies
+    );
+    store
+        .detach_role_policy(&account, "deploy", "shared")
+        .await
+        .unwrap();
+    match store.detach_role_policy(&account, "deploy", "shared").await {
+        Err(StoreError::NotFound) => {}
+        other => panic!("not attached: expected NotFound, got {other:?}"),
+    }
+    assert!(
+        store
+            .attached_role_policies(&account, "deploy")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .role_identity_policy_documents(&account, "deploy")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.delete_iam_role(&account, "deploy").await.unwrap(),
+        RoleDeletion::Deleted
+    );
+    assert_eq!(store.iam_role(&account, "deploy").await.unwrap(), None);
+    // The other account's role of the same name is untouched.
+    assert!(store.iam_role(&account_id(2), "deploy").await.unwrap().is_some());
+
+    for outcome in [
+        store.delete_iam_role(&account, "deploy").await.map(|_| ()),
+        store.update_role_trust_policy(&account, "deploy", "{}").await,
+        store.put_role_policy(&account, "nope", "p", "{}").await,
+        store.delete_role_policy(&account, "nope", "p").await,
+        store.attach_role_policy(&account, "nope", "shared").await,
+        store.attach_role_policy(&account, "reader", "nope").await,
+        store.detach_role_policy(&account, "nope", "shared").await,
+        store.role_policies(&account, "nope").await.map(|_| ()),
+        store.attached_role_policies(&account, "nope").await.map(|_| ()),
+        store
+            .role_identity_policy_documents(&account, "nope")
+            .await
+            .map(|_| ()),
     ] {
         match outcome {
             Err(StoreError::NotFound) => {}
