@@ -7,7 +7,8 @@
 use strongroom_store::StoreError;
 use strongroom_store::iam::GroupDeletion;
 
-use super::policies::{PolicyRecord, parse_policy_arn};
+use super::page_of_names;
+use super::policies::{PolicyRecord, not_attachable, parse_policy_arn};
 use super::{
     Iam, IamError, Page, UserRecord, check_name, check_path, check_path_prefix, check_policy_document,
     max_items, now_millis,
@@ -321,17 +322,7 @@ impl Iam {
             Err(StoreError::NotFound) => return Err(no_such_group(group_name)),
             Err(err) => return Err(IamError::store("listing group policies")(err)),
         };
-        let items: Vec<String> = names
-            .iter()
-            .filter(|n| marker.is_none_or(|m| n.as_str() > m))
-            .take(limit)
-            .cloned()
-            .collect();
-        let marker = match items.last() {
-            Some(last) if names.last() != Some(last) => Some(last.clone()),
-            _ => None,
-        };
-        Ok((group, Page { items, marker }))
+        Ok((group, page_of_names(&names, marker, limit)))
     }
 
     pub async fn delete_group_policy(
@@ -369,19 +360,7 @@ impl Iam {
     ) -> Result<(GroupRecord, PolicyRecord), IamError> {
         let (account, path, name) = parse_policy_arn(arn)?;
         let group = self.authorized_group(authz, caller, action, group_name).await?;
-        let not_attachable = || IamError::NoSuchEntity {
-            message: format!("Policy {arn} does not exist or is not attachable."),
-        };
-        if account != caller.account().as_str() {
-            return Err(not_attachable());
-        }
-        let policy = self
-            .store
-            .managed_policy(caller.account(), name)
-            .await
-            .map_err(IamError::store("reading a managed policy"))?
-            .filter(|p| p.path == path && p.name == name)
-            .ok_or_else(not_attachable)?;
+        let policy = self.attachable_policy(caller, arn, (account, path, name)).await?;
         Ok((group, policy))
     }
 
@@ -401,9 +380,7 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(group),
-            Err(StoreError::NotFound) => Err(IamError::NoSuchEntity {
-                message: format!("Policy {arn} does not exist or is not attachable."),
-            }),
+            Err(StoreError::NotFound) => Err(not_attachable(arn)),
             Err(err) => Err(IamError::store("attaching a policy to a group")(err)),
         }
     }

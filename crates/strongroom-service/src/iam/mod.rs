@@ -164,6 +164,21 @@ fn check_path_prefix(value: &str) -> Result<(), IamError> {
     Ok(())
 }
 
+/// One page of inline policy names: those after `marker`, at most `limit`, and the marker of the next page.
+fn page_of_names(names: &[String], marker: Option<&str>, limit: usize) -> Page<String> {
+    let items: Vec<String> = names
+        .iter()
+        .filter(|n| marker.is_none_or(|m| n.as_str() > m))
+        .take(limit)
+        .cloned()
+        .collect();
+    let marker = match items.last() {
+        Some(last) if names.last() != Some(last) => Some(last.clone()),
+        _ => None,
+    };
+    Page { items, marker }
+}
+
 fn max_items(max_items: Option<i64>) -> Result<u32, IamError> {
     let n = max_items.unwrap_or(DEFAULT_MAX_ITEMS);
     if !(1..=MAX_ITEMS).contains(&n) {
@@ -820,17 +835,7 @@ impl Iam {
             Err(StoreError::NotFound) => return Err(IamError::no_such_user(user_name)),
             Err(err) => return Err(IamError::store("listing user policies")(err)),
         };
-        let items: Vec<String> = names
-            .iter()
-            .filter(|n| marker.is_none_or(|m| n.as_str() > m))
-            .take(limit)
-            .cloned()
-            .collect();
-        let marker = match items.last() {
-            Some(last) if names.last() != Some(last) => Some(last.clone()),
-            _ => None,
-        };
-        Ok(Page { items, marker })
+        Ok(page_of_names(&names, marker, limit))
     }
 
     pub async fn delete_user_policy(

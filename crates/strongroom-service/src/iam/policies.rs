@@ -455,6 +455,25 @@ impl Iam {
         }
     }
 
+    /// The customer managed policy that an attachment names by ARN (already parsed, so that a malformed
+    /// ARN is refused before authorization), if it exists in the caller's account.
+    pub(super) async fn attachable_policy(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        (account, path, name): (&str, &str, &str),
+    ) -> Result<PolicyRecord, IamError> {
+        if account != caller.account().as_str() {
+            return Err(not_attachable(arn));
+        }
+        self.store
+            .managed_policy(caller.account(), name)
+            .await
+            .map_err(IamError::store("reading a managed policy"))?
+            .filter(|p| p.path == path && p.name == name)
+            .ok_or_else(|| not_attachable(arn))
+    }
+
     /// The user and the policy an attachment request names, authorized on the user.
     async fn attachment(
         &self,
@@ -467,19 +486,7 @@ impl Iam {
         check_name("userName", user_name, 128)?;
         let (account, path, name) = parse_policy_arn(arn)?;
         let user = self.authorized_user(authz, caller, action, user_name).await?;
-        let not_attachable = || IamError::NoSuchEntity {
-            message: format!("Policy {arn} does not exist or is not attachable."),
-        };
-        if account != caller.account().as_str() {
-            return Err(not_attachable());
-        }
-        let policy = self
-            .store
-            .managed_policy(caller.account(), name)
-            .await
-            .map_err(IamError::store("reading a managed policy"))?
-            .filter(|p| p.path == path && p.name == name)
-            .ok_or_else(not_attachable)?;
+        let policy = self.attachable_policy(caller, arn, (account, path, name)).await?;
         Ok((user, policy))
     }
 
@@ -500,9 +507,7 @@ impl Iam {
             .await
         {
             Ok(()) => Ok(user),
-            Err(StoreError::NotFound) => Err(IamError::NoSuchEntity {
-                message: format!("Policy {arn} does not exist or is not attachable."),
-            }),
+            Err(StoreError::NotFound) => Err(not_attachable(arn)),
             Err(err) => Err(IamError::store("attaching a policy")(err)),
         }
     }
@@ -567,6 +572,13 @@ impl Iam {
             None => None,
         };
         Ok((user, Page { items, marker }))
+    }
+}
+
+/// The error for a policy ARN that names no policy the caller can attach.
+pub(super) fn not_attachable(arn: &str) -> IamError {
+    IamError::NoSuchEntity {
+        message: format!("Policy {arn} does not exist or is not attachable."),
     }
 }
 
