@@ -82,6 +82,19 @@ impl Principal {
         }
     }
 
+    /// The root user of `account`.
+    pub fn account_root(account: &str) -> Self {
+        Self {
+            kind: PrincipalType::Account,
+            arn: format!("arn:aws:iam::{account}:root"),
+            source_arn: None,
+            account: account.to_owned(),
+            user_name: None,
+            user_id: None,
+            tags: Vec::new(),
+        }
+    }
+
     /// A session of role `ROLE` named `SESSION`.
     pub fn assumed_role(account: &str, role: &str, session: &str) -> Self {
         Self {

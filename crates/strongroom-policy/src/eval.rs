@@ -75,6 +75,9 @@ pub enum Reason {
     BoundaryDoesNotAllow { granted_by: StatementRef },
     /// `granted_by` allowed it, but no session policy did.
     SessionDoesNotAllow { granted_by: StatementRef },
+    /// The account's root user, which needs no policy in its own account (decided by the caller of the
+    /// engine, which knows whose account the resource is in).
+    RootUser,
 }
 
 /// An authorization decision.
@@ -112,6 +115,9 @@ impl Decision {
             ),
             Reason::SessionDoesNotAllow { granted_by } => {
                 format!("Implicitly denied: {granted_by} allows the request, but no session policy does.")
+            }
+            Reason::RootUser => {
+                "Allowed: the account's root user may do everything in its own account.".to_owned()
             }
         }
     }

@@ -226,6 +226,7 @@ fn reason_name(reason: &Reason) -> &'static str {
         Reason::NoAllow => "NoAllow",
         Reason::BoundaryDoesNotAllow { .. } => "BoundaryDoesNotAllow",
         Reason::SessionDoesNotAllow { .. } => "SessionDoesNotAllow",
+        Reason::RootUser => "RootUser",
     }
 }
 

@@ -32,7 +32,7 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 #[derive(Debug, Clone)]
 pub enum Actor {
     /// Authentication succeeded.
-    Caller(Caller),
+    Caller(Box<Caller>),
     /// Authentication failed or was missing; the access key id is kept when the request named one.
     Unauthenticated { access_key_id: Option<String> },
 }
@@ -64,6 +64,8 @@ pub struct AuditEvent {
     pub resource: Option<String>,
     pub read_only: bool,
     pub outcome: Outcome,
+    /// Why authorization decided as it did, naming the deciding statement (see `authz::recording`).
+    pub decision: Option<String>,
 }
 
 impl AuditEvent {
@@ -109,6 +111,11 @@ impl AuditEvent {
         if let Outcome::Failure { code, message } = &self.outcome {
             out.str("errorCode", code);
             out.str("errorMessage", message);
+        }
+        if let Some(decision) = &self.decision {
+            let mut data = JsonObject::with_capacity(decision.len() + 32);
+            data.str("authorizationDecision", decision);
+            out.raw("additionalEventData", &data.finish());
         }
         out.finish()
     }
@@ -434,6 +441,7 @@ mod tests {
                 code: "AccessDenied".into(),
                 message: "no\nway".into(),
             },
+            decision: Some("Explicitly denied by statement 0 of identity policy \"p\".".into()),
         };
         let body: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
         assert_eq!(body["eventSource"], "secretsmanager.amazonaws.com");

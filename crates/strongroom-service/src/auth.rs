@@ -16,7 +16,7 @@ use strongroom_store::{AccessKeyOwner, AccessKeyStatus};
 use strongroom_types::{AccessKeyId, AccessKeyKind, AccountId, Clock, OffsetDateTime, Region};
 use time::Duration;
 
-use crate::caller::{Caller, Principal};
+use crate::caller::{Caller, Identity, Principal};
 use crate::keyring::{Keyring, Purpose};
 use crate::{Store, bootstrap, session};
 
@@ -54,11 +54,14 @@ pub enum AuthError {
     Unavailable,
 }
 
-/// A user's parsed identity policies and when they were read.
-struct CachedPolicies {
+/// A principal's parsed identity policies, boundary and tags, and when they were read.
+struct CachedIdentity {
     checked_at: OffsetDateTime,
-    policies: Arc<Vec<Policy>>,
+    identity: Identity,
 }
+
+/// A managed policy (`None`: there is no such policy) and when it was read.
+type CachedPolicy = (OffsetDateTime, Option<Policy>);
 
 struct CachedKey {
     account: AccountId,
@@ -74,9 +77,11 @@ pub struct Authenticator {
     keyring: Arc<Keyring>,
     clock: Arc<dyn Clock>,
     keys: Mutex<HashMap<AccessKeyId, CachedKey>>,
-    /// Identity policies per (account, user name) — or `role:NAME` for a role's, which no user name can
-    /// spell — re-read every [`RECHECK`] like the keys.
-    policies: Mutex<HashMap<(AccountId, String), CachedPolicies>>,
+    /// Identities per (account, user name) — or `role:NAME` for a role's, which no user name can spell —
+    /// re-read every [`RECHECK`] like the keys.
+    policies: Mutex<HashMap<(AccountId, String), CachedIdentity>>,
+    /// Managed session policies (AssumeRole's `PolicyArns`) per (account, policy name), re-read likewise.
+    session_policies: Mutex<HashMap<(AccountId, String), CachedPolicy>>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -93,6 +98,7 @@ impl Authenticator {
             clock,
             keys: Mutex::new(HashMap::new()),
             policies: Mutex::new(HashMap::new()),
+            session_policies: Mutex::new(HashMap::new()),
         }
     }
 
@@ -116,14 +122,14 @@ impl Authenticator {
             AccessKeyKind::LongTerm => {
                 let (account, principal, key) = self.long_term_key(access_key_id, auth, now).await?;
                 strongroom_sigv4::verify(request, auth, &key, now)?;
-                let policies = self.policies_of(&account, &principal, now).await?;
+                let identity = self.identity_of(&account, &principal, now).await?;
                 Ok(Caller::new(
                     account,
                     principal,
                     access_key_id.clone(),
                     region,
                     None,
-                    policies,
+                    identity,
                 ))
             }
             AccessKeyKind::Temporary => {
@@ -144,9 +150,9 @@ impl Authenticator {
                 if now >= claims.expires_at {
                     return Err(AuthError::ExpiredSessionToken);
                 }
-                let policies = self.policies_of(&claims.account, &claims.principal, now).await?;
+                let identity = self.identity_of(&claims.account, &claims.principal, now).await?;
                 // The session policy was validated when the session was made, and sealed with it.
-                let session_policies = match &claims.session_policy {
+                let mut session_policies = match &claims.session_policy {
                     None => Vec::new(),
                     Some(document) => vec![
                         Policy::parse(document, PolicyKind::Session)
@@ -154,15 +160,23 @@ impl Authenticator {
                             .with_label("session"),
                     ],
                 };
+                for arn in &claims.extras.policy_arns {
+                    match self.session_policy(&claims.account, arn, now).await? {
+                        Some(policy) => session_policies.push(policy),
+                        // A session policy that is gone allows nothing, so the session may do nothing.
+                        None => session_policies.push(deny_everything(arn)?),
+                    }
+                }
                 Ok(Caller::new(
                     claims.account,
                     claims.principal,
                     access_key_id.clone(),
                     region,
                     Some(claims.expires_at),
-                    policies,
+                    identity,
                 )
-                .with_session_policies(Arc::new(session_policies)))
+                .with_session_policies(Arc::new(session_policies))
+                .with_session(claims.issued_at, Arc::new(claims.extras)))
             }
             AccessKeyKind::Unknown => Err(AuthError::UnknownAccessKey),
         }
@@ -179,9 +193,10 @@ impl Authenticator {
     /// attached to any number of users; other nodes see the change within [`RECHECK`]).
     pub fn forget_all_policies(&self) {
         self.lock_policies().clear();
+        self.lock_session_policies().clear();
     }
 
-    fn lock_policies(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedPolicies>> {
+    fn lock_policies(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedIdentity>> {
         self.policies
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -194,16 +209,16 @@ impl Authenticator {
             .remove(&(account.clone(), role_cache_key(role_name)));
     }
 
-    /// The identity policies of `principal`, from the cache when fresh: a user's own and its groups', or a
-    /// role session's role's. The root user needs none.
-    async fn policies_of(
+    /// The identity of `principal`, from the cache when fresh: its identity policies (a user's own and its
+    /// groups', or a role session's role's), its permissions boundary and its tags. The root user has none.
+    async fn identity_of(
         &self,
         account: &AccountId,
         principal: &Principal,
         now: OffsetDateTime,
-    ) -> Result<Arc<Vec<Policy>>, AuthError> {
+    ) -> Result<Identity, AuthError> {
         let key = match principal {
-            Principal::Root => return Ok(Arc::new(Vec::new())),
+            Principal::Root => return Ok(Identity::default()),
             Principal::User { name, .. } => (account.clone(), name.clone()),
             Principal::AssumedRole { role_name, .. } => (account.clone(), role_cache_key(role_name)),
         };
@@ -212,27 +227,49 @@ impl Authenticator {
             .get(&key)
             .filter(|c| now - c.checked_at < RECHECK)
         {
-            return Ok(Arc::clone(&cached.policies));
+            return Ok(cached.identity.clone());
         }
-        // The inline policies and the default version of each managed policy attached.
-        let documents = match principal {
+        let unavailable = |err: strongroom_store::StoreError| {
+            tracing::error!(error = %err, "reading an identity failed");
+            AuthError::Unavailable
+        };
+        // The inline policies and the default version of each managed policy attached, then the principal's
+        // record for its tags and boundary. A deleted role's sessions, or a deleted user's, may do nothing.
+        let (documents, tags, boundary_arn) = match principal {
             Principal::AssumedRole { role_name, .. } => {
-                match self
+                let documents = match self
                     .store
                     .role_identity_policy_documents(account, role_name)
                     .await
                 {
-                    // A deleted role's sessions may do nothing.
-                    Err(strongroom_store::StoreError::NotFound) => Ok(Vec::new()),
-                    other => other,
+                    Err(strongroom_store::StoreError::NotFound) => Vec::new(),
+                    other => other.map_err(unavailable)?,
+                };
+                let role = self
+                    .store
+                    .iam_role(account, role_name)
+                    .await
+                    .map_err(unavailable)?;
+                match role {
+                    // TODO(#4): the role's permissions boundary, once the records carry it.
+                    Some(role) => (documents, role.tags, None::<String>),
+                    None => (Vec::new(), Vec::new(), None),
                 }
             }
-            _ => self.store.user_identity_policy_documents(account, &key.1).await,
-        }
-        .map_err(|err| {
-            tracing::error!(error = %err, "reading identity policies failed");
-            AuthError::Unavailable
-        })?;
+            _ => {
+                let documents = self
+                    .store
+                    .user_identity_policy_documents(account, &key.1)
+                    .await
+                    .map_err(unavailable)?;
+                let user = self.store.iam_user(account, &key.1).await.map_err(unavailable)?;
+                match user {
+                    // TODO(#4): the user's permissions boundary, once the records carry it.
+                    Some(user) => (documents, user.tags, None::<String>),
+                    None => (Vec::new(), Vec::new(), None),
+                }
+            }
+        };
         let mut policies = Vec::with_capacity(documents.len());
         for (label, document) in documents {
             match Policy::parse(&document, PolicyKind::Identity) {
@@ -243,15 +280,89 @@ impl Authenticator {
                 }
             }
         }
-        let policies = Arc::new(policies);
+        let boundary = match boundary_arn {
+            None => None,
+            // A boundary that cannot be read allows nothing: failing closed keeps the ceiling in place.
+            Some(arn) => Some(Arc::new(
+                match self.managed_policy_by_arn(account, &arn).await? {
+                    Some(policy) => policy,
+                    None => deny_everything(&arn)?,
+                },
+            )),
+        };
+        let identity = Identity {
+            policies: Arc::new(policies),
+            boundary,
+            tags: Arc::new(tags.into_iter().map(|tag| (tag.key, tag.value)).collect()),
+        };
         self.lock_policies().insert(
             key,
-            CachedPolicies {
+            CachedIdentity {
                 checked_at: now,
-                policies: Arc::clone(&policies),
+                identity: identity.clone(),
             },
         );
-        Ok(policies)
+        Ok(identity)
+    }
+
+    /// A managed session policy, from the cache when fresh; `None` when it does not exist (any more).
+    async fn session_policy(
+        &self,
+        account: &AccountId,
+        arn: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Policy>, AuthError> {
+        let key = (account.clone(), arn.to_owned());
+        if let Some((_, policy)) = self
+            .lock_session_policies()
+            .get(&key)
+            .filter(|(checked_at, _)| now - *checked_at < RECHECK)
+        {
+            return Ok(policy.clone());
+        }
+        let policy = self.managed_policy_by_arn(account, arn).await?;
+        self.lock_session_policies().insert(key, (now, policy.clone()));
+        Ok(policy)
+    }
+
+    fn lock_session_policies(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedPolicy>> {
+        self.session_policies
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The default version of the managed policy `arn` of `account`, parsed and labelled with its ARN.
+    async fn managed_policy_by_arn(
+        &self,
+        account: &AccountId,
+        arn: &str,
+    ) -> Result<Option<Policy>, AuthError> {
+        let Some(name) = managed_policy_name(account, arn) else {
+            return Ok(None);
+        };
+        let unavailable = |err: strongroom_store::StoreError| {
+            tracing::error!(error = %err, "reading a managed policy failed");
+            AuthError::Unavailable
+        };
+        let Some(record) = self
+            .store
+            .managed_policy(account, name)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let Some(version) = self
+            .store
+            .policy_version(account, name, record.default_version)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        Ok(Policy::parse(&version.document, PolicyKind::Identity)
+            .ok()
+            .map(|policy| policy.with_label(arn.to_owned())))
     }
 
     /// Drops what is cached about `access_key_id`, after it was deactivated or deleted here.
@@ -331,6 +442,24 @@ impl Authenticator {
         let key = signing_key_for(cached, &scope_id, auth);
         Ok((record.account_id, principal, key))
     }
+}
+
+/// The name in `arn:aws:iam::ACCOUNT:policy/PATH/NAME` when the ARN is of `account`.
+fn managed_policy_name<'a>(account: &AccountId, arn: &'a str) -> Option<&'a str> {
+    let rest = arn
+        .strip_prefix("arn:aws:iam::")?
+        .strip_prefix(account.as_str())?;
+    let path_and_name = rest.strip_prefix(":policy/")?;
+    path_and_name.rsplit('/').next().filter(|name| !name.is_empty())
+}
+
+/// A policy that denies everything, standing in for one that should exist but cannot be read.
+fn deny_everything(label: &str) -> Result<Policy, AuthError> {
+    const DENY_ALL: &str =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+    Policy::parse(DENY_ALL, PolicyKind::Identity)
+        .map(|policy| policy.with_label(label.to_owned()))
+        .map_err(|_| AuthError::Unavailable)
 }
 
 /// The policy cache's key for a role: `role:NAME` (`:` cannot occur in an IAM user name).

@@ -1,16 +1,31 @@
 //! Authorization: the one place that decides whether a caller may do an action on a resource.
 //!
 //! Holding an [`Allowed`] proves that the decision was made: services that read or change a protected
-//! resource take one, and only [`Authorizer::authorize`] makes them. The account's root user may do
-//! everything in its own account; an IAM user may do what its identity-based policies (loaded with its
-//! credentials, see `auth`) allow, and a role session what its role's identity policies allow within the
-//! session policy it was made with, as `strongroom-policy` evaluates them. Resource policies and permission
-//! boundaries join the evaluation as the IAM work continues; until then they grant nothing, so access is
-//! never wider than the identity policies say.
+//! resource take one, and only [`Authorizer::authorize`] (or [`Authorizer::authorize_with`]) makes them.
+//!
+//! The evaluation is AWS's for requests within one account: an explicit deny in any policy wins; otherwise
+//! an allow from the caller's identity policies or from the resource's policy is needed, and the caller's
+//! permissions boundary and session policies must allow it too (a resource policy naming the caller itself
+//! is enough on its own). The account's root user may do everything in its own account unless a resource
+//! policy denies it. A request for another account's resource needs both that resource's policy and the
+//! caller's own policies to allow it.
+//!
+//! The request context carries what AWS derives from the caller and the transport (`aws:PrincipalTag/…`,
+//! `aws:SourceIdentity`, `aws:TokenIssueTime`, `aws:MultiFactorAuthPresent`, `aws:SecureTransport`,
+//! `aws:SourceIp`, `aws:RequestedRegion`, …) plus the keys the operation supplies through [`Extra`]
+//! (`aws:ResourceTag/…`, `secretsmanager:…`, `kms:…`). Revoking a role's older sessions is AWS's way: an
+//! inline policy denying everything when `aws:TokenIssueTime` is before the cut-off.
+//!
+//! Each decision names the statement that made it; inside [`recording`] the last one is kept for the audit
+//! record.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
 
-use strongroom_policy::{DecisionEffect, PolicySet, Reason, RequestContext, evaluate};
+use strongroom_policy::{
+    ContextValue, Decision, DecisionEffect, Policy, PolicySet, Reason, RequestContext, evaluate,
+};
 use strongroom_types::Clock;
 
 use crate::ServiceError;
@@ -33,6 +48,41 @@ pub struct Request<'a> {
     pub resource_account: &'a str,
 }
 
+/// What the operation adds to a request: the resource's own policy and the context keys it supplies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra<'a> {
+    /// The resource-based policy of the resource (a secret's resource policy, a key policy).
+    pub resource_policy: Option<&'a Policy>,
+    /// Set for a KMS key policy, which is authoritative: nothing is allowed unless the key policy allows
+    /// it, either itself or by delegating to the account's IAM policies. This is the key policy with every
+    /// principal entry naming the key's account widened to `*` (see [`account_as_anyone`]): where it allows
+    /// a request, the key policy delegates it to IAM.
+    pub delegation: Option<&'a Policy>,
+    /// Context keys such as `aws:ResourceTag/Project` or `secretsmanager:VersionStage`.
+    pub context: &'a [(String, ContextValue)],
+}
+
+tokio::task_local! {
+    /// The decisions made while serving one request, for its audit record.
+    static DECISIONS: RefCell<Option<String>>;
+}
+
+/// Runs `work`, keeping the explanation of the last authorization decision made inside it.
+pub async fn recording<F: Future>(work: F) -> (F::Output, Option<String>) {
+    let (output, decision) = DECISIONS
+        .scope(RefCell::new(None), async {
+            let output = work.await;
+            let decision = DECISIONS.with(|d| d.borrow_mut().take());
+            (output, decision)
+        })
+        .await;
+    (output, decision)
+}
+
+fn remember(explanation: impl FnOnce() -> String) {
+    let _ = DECISIONS.try_with(|slot| *slot.borrow_mut() = Some(explanation()));
+}
+
 /// Decides requests.
 #[derive(Debug)]
 pub struct Authorizer {
@@ -46,20 +96,194 @@ impl Authorizer {
 
     /// Allows the request or returns `AccessDenied` in AWS's words.
     pub fn authorize(&self, caller: &Caller, request: &Request<'_>) -> Result<Allowed, ServiceError> {
-        let same_account =
-            request.resource_account.is_empty() || request.resource_account == caller.account().as_str();
-        if !same_account {
-            // Another account's resources need that account's resource policy, which is not evaluated yet.
-            return Err(denied(
+        self.authorize_with(caller, request, &Extra::default())
+    }
+
+    /// [`Self::authorize`] with the resource's policy and the operation's context keys.
+    pub fn authorize_with(
+        &self,
+        caller: &Caller,
+        request: &Request<'_>,
+        extra: &Extra<'_>,
+    ) -> Result<Allowed, ServiceError> {
+        let decision = self.decide(caller, request, extra);
+        remember(|| decision.explain());
+        match decision.effect {
+            DecisionEffect::Allow => Ok(Allowed { _private: () }),
+            DecisionEffect::ExplicitDeny => {
+                let where_ = match decision.deciding.as_ref().map(|s| s.source) {
+                    Some(strongroom_policy::PolicySource::Resource) => "a resource-based policy",
+                    Some(strongroom_policy::PolicySource::Boundary) => "a permissions boundary",
+                    Some(strongroom_policy::PolicySource::Session) => "a session policy",
+                    _ => "an identity-based policy",
+                };
+                Err(denied(
+                    caller,
+                    request,
+                    &format!("with an explicit deny in {where_}"),
+                ))
+            }
+            DecisionEffect::ImplicitDeny => Err(denied(
                 caller,
                 request,
-                "because no resource-based policy allows the",
-            ));
+                match decision.reason {
+                    Reason::SessionDoesNotAllow { .. } => "because no session policy allows the",
+                    Reason::BoundaryDoesNotAllow { .. } => "because no permissions boundary allows the",
+                    _ if request_is_cross_account(caller, request) => {
+                        "because no resource-based policy allows the"
+                    }
+                    _ => "because no identity-based policy allows the",
+                },
+            )),
         }
-        let principal = match caller.principal() {
-            Principal::Root => return Ok(Allowed { _private: () }),
+    }
+
+    /// The decision, with the statement that made it.
+    pub fn decide(&self, caller: &Caller, request: &Request<'_>, extra: &Extra<'_>) -> Decision {
+        let context = self.context(caller, request, extra);
+        if let Some(delegation) = extra.delegation {
+            return self.decide_authoritative(caller, request, extra, &context, delegation);
+        }
+        let cross_account = request_is_cross_account(caller, request);
+        if matches!(caller.principal(), Principal::Root) {
+            // The root user needs no identity policy; only a resource policy's explicit deny stops it, and
+            // another account's resource needs that resource's policy to allow it.
+            let decision = evaluate(&strongroom_policy::Request {
+                context: &context,
+                policies: PolicySet {
+                    resource: extra.resource_policy,
+                    ..PolicySet::default()
+                },
+            });
+            if decision.effect == DecisionEffect::ExplicitDeny || cross_account {
+                return decision;
+            }
+            return Decision {
+                effect: DecisionEffect::Allow,
+                deciding: None,
+                reason: Reason::RootUser,
+            };
+        }
+        let identity = PolicySet {
+            identity: caller.policies(),
+            resource: extra.resource_policy,
+            boundary: caller.boundary(),
+            session: caller.session_policies(),
+        };
+        if !cross_account {
+            return evaluate(&strongroom_policy::Request {
+                context: &context,
+                policies: identity,
+            });
+        }
+        // Across accounts both sides must allow: the caller's own policies (with its boundary and session
+        // policies) and the resource's policy.
+        let own = evaluate(&strongroom_policy::Request {
+            context: &context,
+            policies: PolicySet {
+                resource: None,
+                ..identity
+            },
+        });
+        if own.effect != DecisionEffect::Allow {
+            return own;
+        }
+        let theirs = evaluate(&strongroom_policy::Request {
+            context: &context,
+            policies: PolicySet {
+                resource: extra.resource_policy,
+                ..PolicySet::default()
+            },
+        });
+        match theirs.effect {
+            DecisionEffect::Allow => own,
+            _ => theirs,
+        }
+    }
+
+    /// The decision under an authoritative resource policy (a KMS key policy).
+    fn decide_authoritative(
+        &self,
+        caller: &Caller,
+        request: &Request<'_>,
+        extra: &Extra<'_>,
+        context: &RequestContext,
+        delegation: &Policy,
+    ) -> Decision {
+        let no_allow = Decision {
+            effect: DecisionEffect::ImplicitDeny,
+            deciding: None,
+            reason: Reason::NoAllow,
+        };
+        let root = matches!(caller.principal(), Principal::Root);
+        let everything = PolicySet {
+            identity: if root { &[] } else { caller.policies() },
+            resource: extra.resource_policy,
+            boundary: if root { None } else { caller.boundary() },
+            session: caller.session_policies(),
+        };
+        let full = evaluate(&strongroom_policy::Request {
+            context,
+            policies: everything,
+        });
+        if full.effect == DecisionEffect::ExplicitDeny {
+            return full;
+        }
+        let resource_only = |policy: &Policy| {
+            evaluate(&strongroom_policy::Request {
+                context,
+                policies: PolicySet {
+                    resource: Some(policy),
+                    ..PolicySet::default()
+                },
+            })
+        };
+        // The key policy grants the request itself (it names the caller, its role or everyone).
+        if let Some(policy) = extra.resource_policy
+            && resource_only(policy).effect == DecisionEffect::Allow
+        {
+            return full;
+        }
+        // The key policy delegates to the account: then its IAM policies decide, as for any resource.
+        let delegated = resource_only(delegation);
+        if delegated.effect != DecisionEffect::Allow {
+            return no_allow;
+        }
+        if root {
+            return Decision {
+                effect: DecisionEffect::Allow,
+                deciding: delegated.deciding,
+                reason: Reason::RootUser,
+            };
+        }
+        if request_is_cross_account(caller, request) {
+            return no_allow;
+        }
+        evaluate(&strongroom_policy::Request {
+            context,
+            policies: PolicySet {
+                resource: None,
+                ..everything
+            },
+        })
+    }
+
+    /// The request context: the principal, the derived keys and the operation's own.
+    pub(crate) fn context(
+        &self,
+        caller: &Caller,
+        request: &Request<'_>,
+        extra: &Extra<'_>,
+    ) -> RequestContext {
+        let account = caller.account().as_str();
+        let mut principal = match caller.principal() {
+            Principal::Root => {
+                let mut principal = strongroom_policy::Principal::account_root(account);
+                principal.user_id = Some(account.to_owned());
+                principal
+            }
             Principal::User { name, user_id } => {
-                let mut principal = strongroom_policy::Principal::user(caller.account().as_str(), name);
+                let mut principal = strongroom_policy::Principal::user(account, name);
                 principal.user_id = Some(user_id.clone());
                 principal
             }
@@ -68,42 +292,71 @@ impl Authorizer {
                 session_name,
                 ..
             } => {
-                let mut principal = strongroom_policy::Principal::assumed_role(
-                    caller.account().as_str(),
-                    role_name,
-                    session_name,
-                );
+                let mut principal =
+                    strongroom_policy::Principal::assumed_role(account, role_name, session_name);
                 principal.user_id = Some(caller.user_id());
                 principal
             }
         };
-        let context = RequestContext::new(principal, request.action, request.resource, self.clock.now())
-            .with("aws:RequestedRegion", caller.region().as_str());
-        let decision = evaluate(&strongroom_policy::Request {
-            context: &context,
-            policies: PolicySet {
-                identity: caller.policies(),
-                session: caller.session_policies(),
-                ..PolicySet::default()
-            },
-        });
-        match decision.effect {
-            DecisionEffect::Allow => Ok(Allowed { _private: () }),
-            DecisionEffect::ImplicitDeny if matches!(decision.reason, Reason::SessionDoesNotAllow { .. }) => {
-                Err(denied(caller, request, "because no session policy allows the"))
-            }
-            DecisionEffect::ExplicitDeny => Err(denied(
-                caller,
-                request,
-                "with an explicit deny in an identity-based policy",
-            )),
-            DecisionEffect::ImplicitDeny => Err(denied(
-                caller,
-                request,
-                "because no identity-based policy allows the",
-            )),
+        principal.tags = caller.principal_tags();
+        let mut context = RequestContext::new(principal, request.action, request.resource, self.clock.now())
+            .with("aws:RequestedRegion", caller.region().as_str())
+            .with("aws:SecureTransport", caller.transport().secure);
+        if let Some(ip) = caller.transport().source_ip {
+            context.set("aws:SourceIp", ip.to_string());
         }
+        if let Some(issued_at) = caller.token_issued_at() {
+            context.set("aws:TokenIssueTime", issued_at);
+            // Temporary credentials made without MFA say so; long-term keys carry no such key at all.
+            context.set("aws:MultiFactorAuthPresent", false);
+        }
+        if let Some(source_identity) = caller.session_extras().and_then(|e| e.source_identity.as_deref()) {
+            context.set("aws:SourceIdentity", source_identity);
+        }
+        for (key, value) in extra.context {
+            context.set(key, value.clone());
+        }
+        context
     }
+}
+
+/// The resource or trust policy `text` with every `AWS` principal entry that names `account` (`ACCOUNT` or
+/// its root ARN) replaced by `*`: evaluated for a caller of that account, its allows then show whether the
+/// policy delegates to the account's own IAM policies. `None` when the text is not JSON.
+pub(crate) fn account_as_anyone(text: &str, account: &str) -> Option<String> {
+    use serde_json::Value;
+    let mut doc: Value = serde_json::from_str(text).ok()?;
+    let root = format!("arn:aws:iam::{account}:root");
+    let names_account = |v: &Value| v.as_str().is_some_and(|s| s == account || s == root);
+    let rewrite = |statement: &mut Value| {
+        let Some(aws) = statement
+            .get_mut("Principal")
+            .and_then(|p| p.as_object_mut())
+            .and_then(|p| p.get_mut("AWS"))
+        else {
+            return;
+        };
+        match aws {
+            Value::Array(entries) => {
+                for entry in entries.iter_mut() {
+                    if names_account(entry) {
+                        *entry = Value::String("*".to_owned());
+                    }
+                }
+            }
+            entry if names_account(entry) => *entry = Value::String("*".to_owned()),
+            _ => {}
+        }
+    };
+    match doc.get_mut("Statement")? {
+        Value::Array(statements) => statements.iter_mut().for_each(rewrite),
+        statement => rewrite(statement),
+    }
+    serde_json::to_string(&doc).ok()
+}
+
+fn request_is_cross_account(caller: &Caller, request: &Request<'_>) -> bool {
+    !request.resource_account.is_empty() && request.resource_account != caller.account().as_str()
 }
 
 /// AWS's AccessDenied message: who, what, on which resource, and why.

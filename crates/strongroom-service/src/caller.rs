@@ -1,9 +1,12 @@
 //! Who is making a request: the result of authentication.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use strongroom_policy::Policy;
 use strongroom_types::{AccessKeyId, AccountId, OffsetDateTime, Region};
+
+pub use crate::session::SessionExtras;
 
 /// The kind of principal behind a request, with what identifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +37,30 @@ pub struct Caller {
     policies: Arc<Vec<Policy>>,
     /// The session policies the session was made with (empty: none), which narrow `policies`.
     session_policies: Arc<Vec<Policy>>,
+    /// The principal's permissions boundary, when it has one.
+    boundary: Option<Arc<Policy>>,
+    /// The principal's own tags: an IAM user's, or an assumed role's (session tags take precedence).
+    tags: Arc<Vec<(String, String)>>,
+    /// For temporary credentials: when the session was made, and what it was made with.
+    session: Option<(OffsetDateTime, Arc<SessionExtras>)>,
+    /// Where the request came from, and whether it came over TLS.
+    transport: Transport,
+}
+
+/// The network facts of a request that policies can test (`aws:SourceIp`, `aws:SecureTransport`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Transport {
+    pub source_ip: Option<IpAddr>,
+    pub secure: bool,
+}
+
+/// What authentication loads with a principal's credentials: its identity policies, permissions boundary
+/// and tags.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Identity {
+    pub policies: Arc<Vec<Policy>>,
+    pub boundary: Option<Arc<Policy>>,
+    pub tags: Arc<Vec<(String, String)>>,
 }
 
 impl Caller {
@@ -43,7 +70,7 @@ impl Caller {
         access_key_id: AccessKeyId,
         region: Region,
         session_expires_at: Option<OffsetDateTime>,
-        policies: Arc<Vec<Policy>>,
+        identity: Identity,
     ) -> Self {
         Self {
             account,
@@ -51,9 +78,58 @@ impl Caller {
             access_key_id,
             region,
             session_expires_at,
-            policies,
+            policies: identity.policies,
             session_policies: Arc::new(Vec::new()),
+            boundary: identity.boundary,
+            tags: identity.tags,
+            session: None,
+            transport: Transport::default(),
         }
+    }
+
+    /// The caller of a temporary session made at `issued_at` with `extras`.
+    pub(crate) fn with_session(mut self, issued_at: OffsetDateTime, extras: Arc<SessionExtras>) -> Self {
+        self.session = Some((issued_at, extras));
+        self
+    }
+
+    /// The caller as seen on the network: the server states where the request came from.
+    #[must_use]
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// The permissions boundary, if any.
+    pub(crate) fn boundary(&self) -> Option<&Policy> {
+        self.boundary.as_deref()
+    }
+
+    /// When the session was issued (temporary credentials only).
+    pub fn token_issued_at(&self) -> Option<OffsetDateTime> {
+        self.session.as_ref().map(|(issued_at, _)| *issued_at)
+    }
+
+    /// The session's source identity, tags and managed session policies (temporary credentials only).
+    pub fn session_extras(&self) -> Option<&SessionExtras> {
+        self.session.as_ref().map(|(_, extras)| extras.as_ref())
+    }
+
+    /// `aws:PrincipalTag/…`: the principal's tags, where session tags replace tags of the same key.
+    pub fn principal_tags(&self) -> Vec<(String, String)> {
+        let session_tags = self.session_extras().map(|e| e.tags.as_slice()).unwrap_or(&[]);
+        let mut tags: Vec<(String, String)> = self
+            .tags
+            .iter()
+            .filter(|(key, _)| !session_tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .cloned()
+            .collect();
+        tags.extend(session_tags.iter().cloned());
+        tags
     }
 
     /// The caller with the session policies its session was made with.

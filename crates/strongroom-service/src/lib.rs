@@ -19,7 +19,7 @@ pub mod sts;
 
 use std::sync::Arc;
 
-pub use caller::{Caller, Principal};
+pub use caller::{Caller, Principal, SessionExtras, Transport};
 pub use error::ServiceError;
 pub use keyring::Keyring;
 pub use strongroom_store::Store;

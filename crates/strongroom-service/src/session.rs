@@ -5,8 +5,9 @@
 //! one or read one; changing any byte makes it fail to open. The claims use a small length-prefixed binary
 //! encoding so that the secret is copied only into zeroizing buffers.
 //!
-//! Format 2 adds, after format 1's fields, the role session's name and its session policy (empty: none);
-//! tokens of format 1 (root and user sessions from GetSessionToken) are still read.
+//! Format 2 adds, after format 1's fields, the role session's name and its session policy (empty: none).
+//! Format 3 adds the session's extras (source identity, session tags, transitive tag keys and managed
+//! session policy ARNs); tokens of formats 1 and 2 are still read.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,7 +17,9 @@ use zeroize::Zeroizing;
 
 use crate::caller::Principal;
 
-const FORMAT_VERSION: u8 = 2;
+const FORMAT_VERSION: u8 = 3;
+/// Role sessions without extras.
+const FORMAT_VERSION_2: u8 = 2;
 /// The format before role sessions: no session name, no session policy.
 const FORMAT_VERSION_1: u8 = 1;
 
@@ -30,6 +33,21 @@ pub(crate) struct SessionClaims {
     pub expires_at: OffsetDateTime,
     /// The session policy (JSON) AssumeRole was given, which narrows the role's permissions.
     pub session_policy: Option<String>,
+    /// What else the session was made with.
+    pub extras: SessionExtras,
+}
+
+/// A role session's source identity, tags and managed session policies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionExtras {
+    /// `sts:SourceIdentity`: set once, kept through role chaining.
+    pub source_identity: Option<String>,
+    /// Session tags (`aws:PrincipalTag/…`), in the order given; keys are unique case-insensitively.
+    pub tags: Vec<(String, String)>,
+    /// The keys of `tags` that pass on to sessions this session makes (lowercase).
+    pub transitive_tag_keys: Vec<String>,
+    /// ARNs of managed policies that narrow the session, like the inline session policy.
+    pub policy_arns: Vec<String>,
 }
 
 /// Why a session token was not accepted. Deliberately vague towards the client.
@@ -72,11 +90,38 @@ pub(crate) fn seal(key: &KeyMaterial, claims: &SessionClaims) -> String {
         session_name.as_bytes(),
         claims.session_policy.as_deref().unwrap_or("").as_bytes(),
     ] {
-        let len = u16::try_from(field.len()).unwrap_or(u16::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&field[..usize::from(len)]);
+        put_field(&mut out, field);
+    }
+    let extras = &claims.extras;
+    put_field(
+        &mut out,
+        extras.source_identity.as_deref().unwrap_or("").as_bytes(),
+    );
+    put_count(&mut out, extras.tags.len());
+    for (tag_key, value) in &extras.tags {
+        put_field(&mut out, tag_key.as_bytes());
+        put_field(&mut out, value.as_bytes());
+    }
+    put_count(&mut out, extras.transitive_tag_keys.len());
+    for tag_key in &extras.transitive_tag_keys {
+        put_field(&mut out, tag_key.as_bytes());
+    }
+    put_count(&mut out, extras.policy_arns.len());
+    for arn in &extras.policy_arns {
+        put_field(&mut out, arn.as_bytes());
     }
     STANDARD.encode(key.seal(&out, &context()).as_bytes())
+}
+
+/// A length-prefixed field; the values sealed are bounded well below 64 KiB by validation.
+fn put_field(out: &mut Vec<u8>, field: &[u8]) {
+    let len = u16::try_from(field.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&field[..usize::from(len)]);
+}
+
+fn put_count(out: &mut Vec<u8>, count: usize) {
+    out.extend_from_slice(&u16::try_from(count).unwrap_or(u16::MAX).to_be_bytes());
 }
 
 pub(crate) fn open(key: &KeyMaterial, token: &str) -> Result<SessionClaims, TokenError> {
@@ -92,7 +137,7 @@ pub(crate) fn open(key: &KeyMaterial, token: &str) -> Result<SessionClaims, Toke
 fn decode(bytes: &[u8]) -> Option<SessionClaims> {
     let mut reader = Reader(bytes);
     let version = reader.take(1)?[0];
-    if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
+    if !matches!(version, FORMAT_VERSION | FORMAT_VERSION_2 | FORMAT_VERSION_1) {
         return None;
     }
     let issued_at = from_millis(i64::from_be_bytes(reader.take(8)?.try_into().ok()?))?;
@@ -103,7 +148,7 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
     let kind = reader.field()?;
     let name = std::str::from_utf8(reader.field()?).ok()?;
     let user_id = std::str::from_utf8(reader.field()?).ok()?;
-    let (session_name, session_policy) = if version == FORMAT_VERSION {
+    let (session_name, session_policy) = if version >= FORMAT_VERSION_2 {
         let session_name = std::str::from_utf8(reader.field()?).ok()?;
         let policy = std::str::from_utf8(reader.field()?).ok()?;
         (session_name, (!policy.is_empty()).then(|| policy.to_owned()))
@@ -116,12 +161,17 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
             name: name.to_owned(),
             user_id: user_id.to_owned(),
         },
-        b"role" if version == FORMAT_VERSION && !session_name.is_empty() => Principal::AssumedRole {
+        b"role" if version >= FORMAT_VERSION_2 && !session_name.is_empty() => Principal::AssumedRole {
             role_name: name.to_owned(),
             role_id: user_id.to_owned(),
             session_name: session_name.to_owned(),
         },
         _ => return None,
+    };
+    let extras = if version >= FORMAT_VERSION {
+        reader.extras()?
+    } else {
+        SessionExtras::default()
     };
     if !reader.0.is_empty() {
         return None;
@@ -134,6 +184,7 @@ fn decode(bytes: &[u8]) -> Option<SessionClaims> {
         issued_at,
         expires_at,
         session_policy,
+        extras,
     })
 }
 
@@ -150,8 +201,38 @@ impl<'a> Reader<'a> {
     }
 
     fn field(&mut self) -> Option<&'a [u8]> {
-        let len = u16::from_be_bytes(self.take(2)?.try_into().ok()?);
-        self.take(usize::from(len))
+        let len = self.count()?;
+        self.take(len)
+    }
+
+    fn count(&mut self) -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes(self.take(2)?.try_into().ok()?)))
+    }
+
+    fn text(&mut self) -> Option<String> {
+        Some(std::str::from_utf8(self.field()?).ok()?.to_owned())
+    }
+
+    fn extras(&mut self) -> Option<SessionExtras> {
+        let source_identity = self.text()?;
+        let mut tags = Vec::new();
+        for _ in 0..self.count()? {
+            tags.push((self.text()?, self.text()?));
+        }
+        let mut transitive_tag_keys = Vec::new();
+        for _ in 0..self.count()? {
+            transitive_tag_keys.push(self.text()?);
+        }
+        let mut policy_arns = Vec::new();
+        for _ in 0..self.count()? {
+            policy_arns.push(self.text()?);
+        }
+        Some(SessionExtras {
+            source_identity: (!source_identity.is_empty()).then_some(source_identity),
+            tags,
+            transitive_tag_keys,
+            policy_arns,
+        })
     }
 }
 
@@ -179,6 +260,7 @@ mod tests {
             issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
             expires_at: OffsetDateTime::from_unix_timestamp(1_700_003_600).unwrap(),
             session_policy: None,
+            extras: SessionExtras::default(),
         }
     }
 
@@ -224,6 +306,29 @@ mod tests {
         let opened = open(&key, &seal(&key, &role)).unwrap();
         assert_eq!(opened.principal, role.principal);
         assert_eq!(opened.session_policy, role.session_policy);
+    }
+
+    #[test]
+    fn session_extras_round_trip() {
+        let key = KeyMaterial::generate();
+        let mut role = claims();
+        role.principal = Principal::AssumedRole {
+            role_name: "deploy".into(),
+            role_id: "AROAEXAMPLE".into(),
+            session_name: "ci".into(),
+        };
+        role.extras = SessionExtras {
+            source_identity: Some("alice@example.com".into()),
+            tags: vec![
+                ("Project".into(), "blue".into()),
+                ("CostCenter".into(), "".into()),
+            ],
+            transitive_tag_keys: vec!["project".into()],
+            policy_arns: vec!["arn:aws:iam::123456789012:policy/read-only".into()],
+        };
+        let opened = open(&key, &seal(&key, &role)).unwrap();
+        assert_eq!(opened.extras, role.extras);
+        assert_eq!(opened.principal, role.principal);
     }
 
     #[test]

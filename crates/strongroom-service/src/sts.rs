@@ -9,7 +9,10 @@
 use std::sync::Arc;
 
 use strongroom_crypto::SecretString;
-use strongroom_policy::{DecisionEffect, Policy, PolicyKind, PolicySet, Reason, RequestContext, evaluate};
+use strongroom_policy::{
+    ContextValue, DecisionEffect, Policy, PolicyKind, PolicySet, Reason, RequestContext, evaluate,
+};
+use strongroom_store::iam::IamRoleRecord;
 use strongroom_types::{AccountId, Clock, OffsetDateTime};
 use time::Duration;
 
@@ -17,7 +20,7 @@ use crate::authz::{self, Authorizer};
 use crate::caller::{Caller, Principal};
 use crate::iam::{IamError, role_arn};
 use crate::keyring::{Keyring, Purpose};
-use crate::session::{self, SessionClaims};
+use crate::session::{self, SessionClaims, SessionExtras};
 use crate::{ServiceError, Store};
 
 /// The shortest session GetSessionToken issues, in seconds.
@@ -69,8 +72,10 @@ pub struct AssumedRole {
     pub assumed_role_id: String,
     /// `arn:aws:sts::ACCOUNT:assumed-role/ROLENAME/SESSIONNAME`.
     pub arn: String,
-    /// How much of the session policy allowance the session policy uses, in percent, when one was given.
+    /// How much of the packed allowance session policies and tags use, in percent, when any were given.
     pub packed_policy_size: Option<u32>,
+    /// The source identity the session carries, if any.
+    pub source_identity: Option<String>,
 }
 
 /// The STS operations.
@@ -141,7 +146,13 @@ impl Sts {
             // AWS caps a root session at one hour rather than refusing a longer request.
             Some(s) => s.min(max),
         };
-        Ok(self.issue(caller.account(), caller.principal().clone(), seconds, None))
+        Ok(self.issue(
+            caller.account(),
+            caller.principal().clone(),
+            seconds,
+            None,
+            SessionExtras::default(),
+        ))
     }
 
     /// Seals new temporary credentials for `principal`, valid for `seconds`.
@@ -151,6 +162,7 @@ impl Sts {
         principal: Principal,
         seconds: i64,
         session_policy: Option<String>,
+        extras: SessionExtras,
     ) -> SessionCredentials {
         let now = crate::truncate_to_millis(self.clock.now())
             .replace_millisecond(0)
@@ -165,6 +177,7 @@ impl Sts {
             issued_at: now,
             expires_at: now + Duration::seconds(seconds),
             session_policy,
+            extras,
         };
         let token = session::seal(self.keyring.key(Purpose::Sessions), &claims);
         SessionCredentials {
@@ -175,17 +188,17 @@ impl Sts {
         }
     }
 
-    /// A session of the role `role_arn` named `session_name`, if its trust policy (and, where it delegates,
-    /// the caller's identity policies) allow the caller; `policy` narrows the session's permissions.
+    /// A session of the role `input.role_arn`, if its trust policy (and, where it delegates, the caller's
+    /// identity policies) allow the caller `sts:AssumeRole`, plus `sts:TagSession` when tags are passed and
+    /// `sts:SetSourceIdentity` when a source identity is set. Session policies narrow the session; transitive
+    /// tags and the source identity of the caller's own session carry over (role chaining).
     pub async fn assume_role(
         &self,
         authz: &Authorizer,
         caller: &Caller,
-        role_arn_text: &str,
-        session_name: &str,
-        duration_seconds: Option<i64>,
-        policy: Option<&str>,
+        input: &AssumeRoleInput<'_>,
     ) -> Result<AssumedRole, IamError> {
+        let role_arn_text = input.role_arn;
         if role_arn_text.len() < 20 || role_arn_text.len() > 2048 {
             return Err(IamError::constraint(
                 "roleArn",
@@ -193,24 +206,8 @@ impl Sts {
                 "have length between 20 and 2048",
             ));
         }
-        let name_ok = session_name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
-        if session_name.len() < 2 || session_name.len() > 64 {
-            return Err(IamError::constraint(
-                "roleSessionName",
-                session_name,
-                "have length between 2 and 64",
-            ));
-        }
-        if !name_ok {
-            return Err(IamError::constraint(
-                "roleSessionName",
-                session_name,
-                r"satisfy regular expression pattern: [\w+=,.@-]*",
-            ));
-        }
-        if let Some(s) = duration_seconds {
+        check_session_name(input.session_name)?;
+        if let Some(s) = input.duration_seconds {
             if s < MIN_SESSION_SECONDS {
                 return Err(IamError::constraint(
                     "durationSeconds",
@@ -226,23 +223,25 @@ impl Sts {
                 ));
             }
         }
-        let session_policy = match policy {
-            None => None,
-            Some(document) => {
-                if document.is_empty() || document.chars().count() > MAX_SESSION_POLICY_CHARS {
-                    return Err(IamError::constraint(
-                        "policy",
-                        "",
-                        &format!("have length between 1 and {MAX_SESSION_POLICY_CHARS}"),
-                    ));
+        let session_policy = check_session_policy(input.policy)?;
+        check_policy_arns(input.policy_arns)?;
+        let inherited = caller.session_extras().cloned().unwrap_or_default();
+        let (tags, transitive_tag_keys) = merge_tags(&inherited, input.tags, input.transitive_tag_keys)?;
+        let source_identity = match (input.source_identity, inherited.source_identity.as_deref()) {
+            (Some(requested), _) => {
+                check_source_identity(requested)?;
+                if inherited
+                    .source_identity
+                    .as_deref()
+                    .is_some_and(|had| had != requested)
+                {
+                    return Err(IamError::Validation {
+                        message: "The source identity of a role chain cannot be changed.".to_owned(),
+                    });
                 }
-                Policy::parse(document, PolicyKind::Session).map_err(|err| {
-                    IamError::MalformedPolicyDocument {
-                        message: err.to_string(),
-                    }
-                })?;
-                Some(document.to_owned())
+                Some(requested.to_owned())
             }
+            (None, had) => had.map(str::to_owned),
         };
 
         let denied = || {
@@ -270,13 +269,61 @@ impl Sts {
             .filter(|role| role.path == path && role.name == name)
             .ok_or_else(denied)?;
         let role_arn = role_arn(account, &role.path, &role.name);
-        if !self.trusts(authz, caller, &role.assume_role_policy, &role_arn) {
-            return Err(denied());
+
+        // What the trust policy sees: the tags being passed and the session's name and source identity.
+        let mut context: Vec<(String, ContextValue)> = vec![(
+            "sts:RoleSessionName".to_owned(),
+            ContextValue::from(input.session_name),
+        )];
+        for (key, value) in input.tags {
+            context.push((
+                format!("aws:RequestTag/{key}"),
+                ContextValue::from(value.as_str()),
+            ));
+        }
+        if !input.tags.is_empty() {
+            context.push((
+                "aws:TagKeys".to_owned(),
+                ContextValue::from(input.tags.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()),
+            ));
+        }
+        if !input.transitive_tag_keys.is_empty() {
+            context.push((
+                "sts:TransitiveTagKeys".to_owned(),
+                ContextValue::from(input.transitive_tag_keys.to_vec()),
+            ));
+        }
+        if let Some(requested) = input.source_identity {
+            context.push(("sts:SourceIdentity".to_owned(), ContextValue::from(requested)));
+        }
+        let mut actions = vec!["sts:AssumeRole"];
+        if !input.tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if input.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            if !self.trusts(
+                authz,
+                caller,
+                &role.assume_role_policy,
+                &role_arn,
+                action,
+                &context,
+            ) {
+                return Err(IamError::Service(ServiceError::AccessDenied {
+                    message: format!(
+                        "User: {} is not authorized to perform: {action} on resource: {role_arn_text}",
+                        caller.arn()
+                    ),
+                }));
+            }
         }
 
         let max = i64::from(role.max_session_duration);
         let chained = matches!(caller.principal(), Principal::AssumedRole { .. });
-        let seconds = duration_seconds.unwrap_or(DEFAULT_ROLE_SESSION_SECONDS);
+        let seconds = input.duration_seconds.unwrap_or(DEFAULT_ROLE_SESSION_SECONDS);
         if seconds > max {
             return Err(IamError::Validation {
                 message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
@@ -290,61 +337,193 @@ impl Sts {
                     .to_owned(),
             });
         }
-        let packed_policy_size = session_policy.as_ref().map(|document| {
-            let chars = document.chars().count().min(MAX_SESSION_POLICY_CHARS);
-            (chars * 100 / MAX_SESSION_POLICY_CHARS) as u32
-        });
+        let extras = SessionExtras {
+            source_identity,
+            tags,
+            transitive_tag_keys,
+            policy_arns: input.policy_arns.to_vec(),
+        };
+        Ok(self.start_role_session(
+            account,
+            &role,
+            input.session_name,
+            seconds,
+            session_policy,
+            extras,
+        ))
+    }
+
+    /// A role session for a service principal (Roles Anywhere's `rolesanywhere.amazonaws.com`): the role's
+    /// trust policy must allow the service `sts:AssumeRole`, plus `sts:TagSession` when session tags are
+    /// given and `sts:SetSourceIdentity` when a source identity is; its conditions see `aws:SourceArn`,
+    /// `aws:SourceAccount` and the principal tags of the request. `grant.duration_seconds` above the role's
+    /// maximum is refused.
+    pub async fn assume_role_as_service(
+        &self,
+        account: &AccountId,
+        principal: ServicePrincipalRequest<'_>,
+        grant: RoleSessionGrant<'_>,
+    ) -> Result<AssumedRole, IamError> {
+        let denied = |action: &str| {
+            IamError::Service(ServiceError::AccessDenied {
+                message: format!(
+                    "{} is not authorized to perform: {action} on resource: {}",
+                    principal.service, grant.role_arn
+                ),
+            })
+        };
+        check_session_name(grant.session_name)?;
+        let session_policy = check_session_policy(grant.session_policy)?;
+        check_policy_arns(grant.managed_policy_arns)?;
+        if let Some(source_identity) = grant.source_identity {
+            check_source_identity(source_identity)?;
+        }
+        let (tags, _) = merge_tags(&SessionExtras::default(), grant.session_tags, &[])?;
+        let Some((arn_account, path, name)) = parse_role_arn(grant.role_arn) else {
+            return Err(denied("sts:AssumeRole"));
+        };
+        if arn_account != account.as_str() {
+            return Err(denied("sts:AssumeRole"));
+        }
+        let role = self
+            .store
+            .iam_role(account, name)
+            .await
+            .map_err(IamError::store("reading an IAM role"))?
+            .filter(|role| role.path == path && role.name == name)
+            .ok_or_else(|| denied("sts:AssumeRole"))?;
+        let role_arn = role_arn(account, &role.path, &role.name);
+        let Ok(trust) = Policy::parse(&role.assume_role_policy, PolicyKind::Trust) else {
+            return Err(denied("sts:AssumeRole"));
+        };
+        let mut service = strongroom_policy::Principal::service(principal.service);
+        service.tags = principal.principal_tags.to_vec();
+        let mut actions = vec!["sts:AssumeRole"];
+        if !grant.session_tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if grant.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            let mut context =
+                RequestContext::new(service.clone(), action, role_arn.as_str(), self.clock.now())
+                    .with("aws:SourceArn", principal.source_arn)
+                    .with("aws:SourceAccount", account.as_str())
+                    .with("sts:RoleSessionName", grant.session_name);
+            for (key, value) in grant.session_tags {
+                context.set(&format!("aws:RequestTag/{key}"), value.as_str());
+            }
+            if !grant.session_tags.is_empty() {
+                context.set(
+                    "aws:TagKeys",
+                    grant
+                        .session_tags
+                        .iter()
+                        .map(|(k, _)| k.clone())
+                        .collect::<Vec<_>>(),
+                );
+            }
+            if let Some(source_identity) = grant.source_identity {
+                context.set("sts:SourceIdentity", source_identity);
+            }
+            let decision = evaluate(&strongroom_policy::Request {
+                context: &context,
+                policies: PolicySet {
+                    resource: Some(&trust),
+                    ..PolicySet::default()
+                },
+            });
+            if decision.effect != DecisionEffect::Allow {
+                return Err(denied(action));
+            }
+        }
+        if grant.duration_seconds < MIN_SESSION_SECONDS {
+            return Err(IamError::constraint(
+                "durationSeconds",
+                &grant.duration_seconds.to_string(),
+                &format!("have value greater than or equal to {MIN_SESSION_SECONDS}"),
+            ));
+        }
+        if grant.duration_seconds > i64::from(role.max_session_duration) {
+            return Err(IamError::Validation {
+                message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .to_owned(),
+            });
+        }
+        let extras = SessionExtras {
+            source_identity: grant.source_identity.map(str::to_owned),
+            tags,
+            transitive_tag_keys: Vec::new(),
+            policy_arns: grant.managed_policy_arns.to_vec(),
+        };
+        Ok(self.start_role_session(
+            account,
+            &role,
+            grant.session_name,
+            grant.duration_seconds,
+            session_policy,
+            extras,
+        ))
+    }
+
+    /// Seals the credentials of a session of `role` that its trust policy allowed.
+    fn start_role_session(
+        &self,
+        account: &AccountId,
+        role: &IamRoleRecord,
+        session_name: &str,
+        seconds: i64,
+        session_policy: Option<String>,
+        extras: SessionExtras,
+    ) -> AssumedRole {
+        let packed_policy_size =
+            (session_policy.is_some() || !extras.tags.is_empty() || !extras.policy_arns.is_empty())
+                .then(|| packed_size(session_policy.as_deref(), &extras));
+        let source_identity = extras.source_identity.clone();
         let principal = Principal::AssumedRole {
             role_name: role.name.clone(),
             role_id: role.role_id.clone(),
             session_name: session_name.to_owned(),
         };
-        let credentials = self.issue(account, principal, seconds, session_policy);
-        Ok(AssumedRole {
+        let credentials = self.issue(account, principal, seconds, session_policy, extras);
+        AssumedRole {
             credentials,
             assumed_role_id: format!("{}:{session_name}", role.role_id),
             arn: format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
             packed_policy_size,
-        })
+            source_identity,
+        }
     }
 
-    /// Whether the trust policy `trust` lets `caller` assume the role `role_arn` (see the module docs).
-    fn trusts(&self, authz: &Authorizer, caller: &Caller, trust: &str, role_arn: &str) -> bool {
+    /// Whether the trust policy `trust` lets `caller` do `action` on the role `role_arn` (see the module
+    /// docs), with `context` added to the request context.
+    fn trusts(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        trust: &str,
+        role_arn: &str,
+        action: &str,
+        context: &[(String, ContextValue)],
+    ) -> bool {
         let account = caller.account().as_str();
         let Ok(policy) = Policy::parse(trust, PolicyKind::Trust) else {
             return false;
         };
-        let principal = match caller.principal() {
-            Principal::Root => strongroom_policy::Principal {
-                kind: strongroom_policy::PrincipalType::Account,
-                arn: format!("arn:aws:iam::{account}:root"),
-                source_arn: None,
-                account: account.to_owned(),
-                user_name: None,
-                user_id: Some(account.to_owned()),
-                tags: Vec::new(),
-            },
-            Principal::User { name, user_id } => {
-                let mut principal = strongroom_policy::Principal::user(account, name);
-                principal.user_id = Some(user_id.clone());
-                principal
-            }
-            Principal::AssumedRole {
-                role_name,
-                session_name,
-                ..
-            } => {
-                let mut principal =
-                    strongroom_policy::Principal::assumed_role(account, role_name, session_name);
-                principal.user_id = Some(caller.user_id());
-                principal
-            }
+        let request = authz::Request {
+            action,
+            resource: role_arn,
+            resource_account: account,
         };
-        let context = RequestContext::new(principal, "sts:AssumeRole", role_arn, self.clock.now())
-            .with("aws:RequestedRegion", caller.region().as_str());
+        let extra = authz::Extra {
+            context,
+            ..authz::Extra::default()
+        };
+        let request_context = authz.context(caller, &request, &extra);
         let decide = |policy: &Policy| {
             evaluate(&strongroom_policy::Request {
-                context: &context,
+                context: &request_context,
                 policies: PolicySet {
                     resource: Some(policy),
                     ..PolicySet::default()
@@ -359,8 +538,8 @@ impl Sts {
             DecisionEffect::ImplicitDeny => {}
         }
         // Does it allow the caller's account? Then the account's own policies decide.
-        let Some(delegating) =
-            account_as_anyone(trust, account).and_then(|text| Policy::parse(&text, PolicyKind::Trust).ok())
+        let Some(delegating) = authz::account_as_anyone(trust, account)
+            .and_then(|text| Policy::parse(&text, PolicyKind::Trust).ok())
         else {
             return false;
         };
@@ -375,18 +554,242 @@ impl Sts {
         }
         match caller.principal() {
             Principal::Root => true,
-            Principal::User { .. } | Principal::AssumedRole { .. } => authz
-                .authorize(
-                    caller,
-                    &authz::Request {
-                        action: "sts:AssumeRole",
-                        resource: role_arn,
-                        resource_account: account,
-                    },
-                )
-                .is_ok(),
+            Principal::User { .. } | Principal::AssumedRole { .. } => {
+                authz.authorize_with(caller, &request, &extra).is_ok()
+            }
         }
     }
+}
+
+/// What AssumeRole is asked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssumeRoleInput<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    pub duration_seconds: Option<i64>,
+    /// An inline session policy.
+    pub policy: Option<&'a str>,
+    /// Managed session policies.
+    pub policy_arns: &'a [String],
+    /// Session tags.
+    pub tags: &'a [(String, String)],
+    /// Keys of `tags` that pass on to sessions this session makes.
+    pub transitive_tag_keys: &'a [String],
+    pub source_identity: Option<&'a str>,
+}
+
+/// The service principal asking for a role session, and what the trust policy's conditions see of it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServicePrincipalRequest<'a> {
+    /// `rolesanywhere.amazonaws.com`.
+    pub service: &'a str,
+    /// `aws:SourceArn`: for Roles Anywhere, the trust anchor's ARN.
+    pub source_arn: &'a str,
+    /// `aws:PrincipalTag/…` in the trust policy's conditions, e.g. `("x509Subject/CN", "workload-1")`.
+    pub principal_tags: &'a [(String, String)],
+}
+
+/// The session a service asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleSessionGrant<'a> {
+    pub role_arn: &'a str,
+    pub session_name: &'a str,
+    /// Already capped by the service's own limit; above the role's maximum it is refused.
+    pub duration_seconds: i64,
+    pub source_identity: Option<&'a str>,
+    /// Become the session's `aws:PrincipalTag/…`.
+    pub session_tags: &'a [(String, String)],
+    /// An inline session policy.
+    pub session_policy: Option<&'a str>,
+    /// Managed policies that narrow the session.
+    pub managed_policy_arns: &'a [String],
+}
+
+/// The most session tags a session may carry (passed and inherited).
+pub const MAX_SESSION_TAGS: usize = 50;
+/// The most managed session policies AssumeRole accepts.
+pub const MAX_POLICY_ARNS: usize = 10;
+
+fn check_session_name(session_name: &str) -> Result<(), IamError> {
+    if session_name.len() < 2 || session_name.len() > 64 {
+        return Err(IamError::constraint(
+            "roleSessionName",
+            session_name,
+            "have length between 2 and 64",
+        ));
+    }
+    if !session_name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+    {
+        return Err(IamError::constraint(
+            "roleSessionName",
+            session_name,
+            r"satisfy regular expression pattern: [\w+=,.@-]*",
+        ));
+    }
+    Ok(())
+}
+
+fn check_session_policy(policy: Option<&str>) -> Result<Option<String>, IamError> {
+    let Some(document) = policy else {
+        return Ok(None);
+    };
+    if document.is_empty() || document.chars().count() > MAX_SESSION_POLICY_CHARS {
+        return Err(IamError::constraint(
+            "policy",
+            "",
+            &format!("have length between 1 and {MAX_SESSION_POLICY_CHARS}"),
+        ));
+    }
+    Policy::parse(document, PolicyKind::Session).map_err(|err| IamError::MalformedPolicyDocument {
+        message: err.to_string(),
+    })?;
+    Ok(Some(document.to_owned()))
+}
+
+fn check_policy_arns(arns: &[String]) -> Result<(), IamError> {
+    if arns.len() > MAX_POLICY_ARNS {
+        return Err(IamError::constraint(
+            "policyArns",
+            &arns.len().to_string(),
+            &format!("have length less than or equal to {MAX_POLICY_ARNS}"),
+        ));
+    }
+    for arn in arns {
+        if arn.len() < 20
+            || arn.len() > 2048
+            || !arn.starts_with("arn:aws:iam::")
+            || !arn.contains(":policy/")
+        {
+            return Err(IamError::InvalidInput {
+                message: format!("ARN {arn} is not valid."),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_source_identity(source_identity: &str) -> Result<(), IamError> {
+    if source_identity.len() < 2 || source_identity.len() > 64 {
+        return Err(IamError::constraint(
+            "sourceIdentity",
+            source_identity,
+            "have length between 2 and 64",
+        ));
+    }
+    if !source_identity
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+    {
+        return Err(IamError::constraint(
+            "sourceIdentity",
+            source_identity,
+            r"satisfy regular expression pattern: [\w+=,.@-]*",
+        ));
+    }
+    if source_identity.to_ascii_lowercase().starts_with("aws:") {
+        return Err(IamError::Validation {
+            message: "Source identity cannot begin with the prefix 'aws:'.".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Session tags, key and value.
+type Tags = Vec<(String, String)>;
+
+/// The session's tags: the inherited transitive ones and the passed ones, which may not collide with an
+/// inherited transitive key; and the transitive keys, which must name passed (or inherited) tags.
+fn merge_tags(
+    inherited: &SessionExtras,
+    passed: &[(String, String)],
+    transitive: &[String],
+) -> Result<(Tags, Vec<String>), IamError> {
+    for (index, (key, value)) in passed.iter().enumerate() {
+        let key_ok = !key.is_empty()
+            && key.chars().count() <= 128
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c));
+        if !key_ok {
+            return Err(IamError::constraint(
+                &format!("tags.{}.member.key", index + 1),
+                key,
+                r"satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
+            ));
+        }
+        if value.chars().count() > 256 {
+            return Err(IamError::constraint(
+                &format!("tags.{}.member.value", index + 1),
+                value,
+                "have length less than or equal to 256",
+            ));
+        }
+        if passed[..index].iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Err(IamError::InvalidInput {
+                message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                    .to_owned(),
+            });
+        }
+    }
+    let inherited_transitive: Vec<&(String, String)> = inherited
+        .tags
+        .iter()
+        .filter(|(k, _)| {
+            inherited
+                .transitive_tag_keys
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(k))
+        })
+        .collect();
+    if passed.iter().any(|(k, _)| {
+        inherited_transitive
+            .iter()
+            .any(|(t, _)| t.eq_ignore_ascii_case(k))
+    }) {
+        return Err(IamError::InvalidInput {
+            message: "One or more of the specified transitive tag keys can't be set because it conflicts \
+                      with a transitive tag key inherited from a prior session."
+                .to_owned(),
+        });
+    }
+    for key in transitive {
+        if !passed.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Err(IamError::InvalidInput {
+                message: "The specified transitive tag key must be included in the requested tags."
+                    .to_owned(),
+            });
+        }
+    }
+    let mut tags: Vec<(String, String)> = inherited_transitive.into_iter().cloned().collect();
+    tags.extend(passed.iter().cloned());
+    if tags.len() > MAX_SESSION_TAGS {
+        return Err(IamError::constraint(
+            "tags",
+            &tags.len().to_string(),
+            &format!("have length less than or equal to {MAX_SESSION_TAGS}"),
+        ));
+    }
+    let mut keys: Vec<String> = inherited
+        .transitive_tag_keys
+        .iter()
+        .chain(transitive.iter())
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    Ok((tags, keys))
+}
+
+/// How much of the packed allowance the session policies and tags use, in percent (AWS packs them into a
+/// binary form; the character count against its limit tells the same story).
+fn packed_size(session_policy: Option<&str>, extras: &SessionExtras) -> u32 {
+    let policy = session_policy.map_or(0, |d| d.chars().count());
+    let arns: usize = extras.policy_arns.iter().map(String::len).sum();
+    let tags: usize = extras.tags.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let used = policy + arns + tags * 4;
+    (used * 100 / MAX_SESSION_POLICY_CHARS).min(100) as u32
 }
 
 /// `arn:aws:iam::ACCOUNT:role{path}{name}` split into account, path and name.
@@ -403,41 +806,6 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str, &str)> {
         return None;
     }
     Some((account, path, name))
-}
-
-/// The trust policy with every `AWS` principal entry that names `account` (`ACCOUNT` or its root ARN)
-/// replaced by `*`: evaluated for a caller of that account, its allows then show whether the trust policy
-/// allows the account. `None` when the text is not JSON.
-fn account_as_anyone(trust: &str, account: &str) -> Option<String> {
-    use serde_json::Value;
-    let mut doc: Value = serde_json::from_str(trust).ok()?;
-    let root = format!("arn:aws:iam::{account}:root");
-    let names_account = |v: &Value| v.as_str().is_some_and(|s| s == account || s == root);
-    let rewrite = |statement: &mut Value| {
-        let Some(aws) = statement
-            .get_mut("Principal")
-            .and_then(|p| p.as_object_mut())
-            .and_then(|p| p.get_mut("AWS"))
-        else {
-            return;
-        };
-        match aws {
-            Value::Array(entries) => {
-                for entry in entries.iter_mut() {
-                    if names_account(entry) {
-                        *entry = Value::String("*".to_owned());
-                    }
-                }
-            }
-            entry if names_account(entry) => *entry = Value::String("*".to_owned()),
-            _ => {}
-        }
-    };
-    match doc.get_mut("Statement")? {
-        Value::Array(statements) => statements.iter_mut().for_each(rewrite),
-        statement => rewrite(statement),
-    }
-    serde_json::to_string(&doc).ok()
 }
 
 #[cfg(test)]
@@ -462,9 +830,9 @@ mod tests {
     #[test]
     fn account_entries_become_anyone() {
         let trust = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::123456789012:user/x","arn:aws:iam::123456789012:root"]},"Action":"sts:AssumeRole"}]}"#;
-        let rewritten = account_as_anyone(trust, "123456789012").unwrap();
+        let rewritten = authz::account_as_anyone(trust, "123456789012").unwrap();
         assert!(rewritten.contains(r#"["*","arn:aws:iam::123456789012:user/x","*"]"#));
-        let other = account_as_anyone(trust, "210987654321").unwrap();
+        let other = authz::account_as_anyone(trust, "210987654321").unwrap();
         assert!(!other.contains(r#""*""#));
     }
 }

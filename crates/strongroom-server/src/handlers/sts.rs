@@ -6,6 +6,7 @@ use strongroom_api::sts::{
     AssumeRoleResult, AssumedRoleUser, Credentials, GetCallerIdentityResult, GetSessionTokenResult,
 };
 use strongroom_api::{Timestamp, WireError};
+use strongroom_service::sts::AssumeRoleInput;
 use strongroom_service::{Caller, Services};
 
 use crate::errors;
@@ -23,6 +24,10 @@ enum Operation {
         session_name: String,
         duration_seconds: Option<i64>,
         policy: Option<String>,
+        policy_arns: Vec<String>,
+        tags: Vec<(String, String)>,
+        transitive_tag_keys: Vec<String>,
+        source_identity: Option<String>,
     },
 }
 
@@ -38,6 +43,25 @@ fn parse(request: &QueryRequest) -> Result<Operation, WireError> {
             session_name: request.require("RoleSessionName")?.to_owned(),
             duration_seconds: integer(request, "DurationSeconds")?,
             policy: request.get("Policy").map(str::to_owned),
+            policy_arns: request
+                .structs("PolicyArns")
+                .into_iter()
+                .filter_map(|item| item.get("arn").map(|arn| (*arn).to_owned()))
+                .collect(),
+            tags: request
+                .structs("Tags")
+                .into_iter()
+                .map(|tag| {
+                    let field = |name: &str| tag.get(name).map_or_else(String::new, |v| (*v).to_owned());
+                    (field("Key"), field("Value"))
+                })
+                .collect(),
+            transitive_tag_keys: request
+                .list("TransitiveTagKeys")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            source_identity: request.get("SourceIdentity").map(str::to_owned),
         },
         _ => return Err(request.invalid_action()),
     })
@@ -99,17 +123,24 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
             session_name,
             duration_seconds,
             policy,
+            policy_arns,
+            tags,
+            transitive_tag_keys,
+            source_identity,
         } => {
+            let input = AssumeRoleInput {
+                role_arn: &role_arn,
+                session_name: &session_name,
+                duration_seconds,
+                policy: policy.as_deref(),
+                policy_arns: &policy_arns,
+                tags: &tags,
+                transitive_tag_keys: &transitive_tag_keys,
+                source_identity: source_identity.as_deref(),
+            };
             let assumed = services
                 .sts
-                .assume_role(
-                    &services.authz,
-                    caller,
-                    &role_arn,
-                    &session_name,
-                    duration_seconds,
-                    policy.as_deref(),
-                )
+                .assume_role(&services.authz, caller, &input)
                 .await
                 .map_err(|err| errors::iam_error(&err, call.spec))?;
             let credentials = &assumed.credentials;
@@ -129,7 +160,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                     arn: &assumed.arn,
                 },
                 packed_policy_size: assumed.packed_policy_size,
-                source_identity: None,
+                source_identity: assumed.source_identity.as_deref(),
             };
             query::render_success(action, namespace, call.request_id, |w| result.write(w))
         }

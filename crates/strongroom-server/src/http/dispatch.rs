@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use strongroom_api::{WireError, WireResponse};
 use strongroom_service::audit::{Actor, AuditEvent, Outcome};
+use strongroom_service::{Transport, authz};
 use strongroom_sigv4::{SigV4Error, SignableRequest};
 
 use super::{AppState, Peer};
@@ -100,10 +101,16 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
         Err(err) => Err((err.into(), None)),
     };
 
+    let mut decision = None;
     let (actor, result) = match authenticated {
         Ok(caller) => {
-            let result = handlers::handle(&state.services, &caller, &call).await;
-            (Actor::Caller(caller), result)
+            let caller = caller.with_transport(Transport {
+                source_ip: peer.map(|p| p.addr.ip()),
+                secure: peer.is_some_and(|p| p.tls),
+            });
+            let (result, decided) = authz::recording(handlers::handle(&state.services, &caller, &call)).await;
+            decision = decided;
+            (Actor::Caller(Box::new(caller)), result)
         }
         Err((err, access_key_id)) => {
             if !matches!(
@@ -153,6 +160,7 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
             resource,
             read_only,
             outcome,
+            decision,
         })
         .await;
     state

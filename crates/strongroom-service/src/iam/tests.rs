@@ -35,7 +35,7 @@ fn caller(principal: Principal) -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         "us-east-1".parse().unwrap(),
         None,
-        Arc::new(Vec::new()),
+        crate::caller::Identity::default(),
     )
 }
 

@@ -37,7 +37,7 @@ fn caller_in(account: &str, region: &str, principal: Principal) -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         region.parse().unwrap(),
         None,
-        Arc::new(Vec::new()),
+        crate::caller::Identity::default(),
     )
 }
 

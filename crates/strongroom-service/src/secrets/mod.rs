@@ -5,6 +5,7 @@
 //! sealed under a fresh KMS data key bound to the secret's ARN and version id, so a value row moved to another
 //! secret or version does not open.
 
+mod access;
 mod cache;
 mod error;
 pub mod filters;
@@ -19,6 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use strongroom_crypto::SecretString;
 use strongroom_crypto::random::PasswordRules;
+use strongroom_policy::ContextValue;
 use strongroom_store::StoreError;
 use strongroom_store::secrets::{
     ReplicaRecord, SecretCursor, SecretOrder, SecretPage, SecretRecord, SecretValueRecord, SecretWrite, Tag,
@@ -57,6 +59,8 @@ pub struct Secrets {
     accessed: Mutex<HashMap<(String, String), OffsetDateTime>>,
     /// Records and sealed values for the read path.
     cache: cache::ReadCache,
+    /// Parsed resource policies.
+    policies: access::PolicyCache,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -170,6 +174,7 @@ impl Secrets {
             clock,
             accessed: Mutex::new(HashMap::new()),
             cache: cache::ReadCache::default(),
+            policies: access::PolicyCache::default(),
         }
     }
 
@@ -191,6 +196,33 @@ impl Secrets {
                 action,
                 resource,
                 resource_account: account,
+            },
+        )?)
+    }
+
+    /// Authorizes `action` on the secret `record` with its resource policy, its tags and the request's own
+    /// context keys.
+    fn authorize_secret(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        record: &SecretRecord,
+        request: Vec<(String, ContextValue)>,
+    ) -> Result<authz::Allowed> {
+        let policy = self.policies.policy_of(record);
+        let context = access::context_of(record, request);
+        Ok(authz.authorize_with(
+            caller,
+            &authz::Request {
+                action,
+                resource: &record.arn,
+                resource_account: record.account_id.as_str(),
+            },
+            &authz::Extra {
+                resource_policy: policy.as_deref(),
+                context: &context,
+                delegation: None,
             },
         )?)
     }
@@ -277,8 +309,21 @@ impl Secrets {
         secret_id: &str,
         action: &str,
     ) -> Result<SecretRecord> {
+        self.find_authorized_with(authz, caller, secret_id, action, Vec::new)
+            .await
+    }
+
+    /// Finds the secret and authorizes `action` on it with the request's own context keys.
+    async fn find_authorized_with(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+        action: &str,
+        request: impl Fn() -> Vec<(String, ContextValue)>,
+    ) -> Result<SecretRecord> {
         let record = self.find(caller, secret_id).await?;
-        self.authorize(authz, caller, action, &record.arn)?;
+        self.authorize_secret(authz, caller, action, &record, request())?;
         Ok(record)
     }
 
@@ -319,7 +364,39 @@ impl Secrets {
         }
         let suffix = strongroom_crypto::random::alnum_suffix(6);
         let arn = names::secret_arn(caller.region(), caller.account(), &input.name, &suffix);
-        self.authorize(authz, caller, "secretsmanager:CreateSecret", &arn)?;
+        let mut request = vec![access::key("secretsmanager:Name", input.name.as_str())];
+        if let Some(description) = &input.description {
+            request.push(access::key("secretsmanager:Description", description.as_str()));
+        }
+        if let Some(kms_key_id) = &input.kms_key_id {
+            request.push(access::key("secretsmanager:KmsKeyId", kms_key_id.as_str()));
+        }
+        request.extend(access::request_tags(input.tags.as_deref().unwrap_or(&[])));
+        if !input.add_replica_regions.is_empty() {
+            let regions: Vec<String> = input.add_replica_regions.iter().map(|(r, _)| r.clone()).collect();
+            request.push(access::key("secretsmanager:AddReplicaRegions", regions));
+            request.push(access::key(
+                "secretsmanager:ForceOverwriteReplicaSecret",
+                input.force_overwrite_replica_secret,
+            ));
+        }
+        let context = [
+            vec![access::key("secretsmanager:SecretId", arn.as_str())],
+            request,
+        ]
+        .concat();
+        authz.authorize_with(
+            caller,
+            &authz::Request {
+                action: "secretsmanager:CreateSecret",
+                resource: &arn,
+                resource_account: caller.account().as_str(),
+            },
+            &authz::Extra {
+                context: &context,
+                ..authz::Extra::default()
+            },
+        )?;
         let now = self.now();
         let mut record = SecretRecord {
             arn: arn.clone(),
@@ -405,7 +482,7 @@ impl Secrets {
         existing: &SecretRecord,
         input: &CreateSecret,
     ) -> Result<Written> {
-        self.authorize(authz, caller, "secretsmanager:CreateSecret", &existing.arn)?;
+        self.authorize_secret(authz, caller, "secretsmanager:CreateSecret", existing, Vec::new())?;
         if existing.deleted_at.is_some() {
             return Err(SecretsError::InvalidRequest(
                 "You can't create this secret because a secret with this name is already scheduled for deletion."
@@ -496,7 +573,16 @@ impl Secrets {
             None => {
                 for _ in 0..WRITE_ATTEMPTS {
                     let record = self
-                        .find_authorized(authz, caller, secret_id, "secretsmanager:UpdateSecret")
+                        .find_authorized_with(authz, caller, secret_id, "secretsmanager:UpdateSecret", || {
+                            let mut request = Vec::new();
+                            if let Some(description) = &metadata.description {
+                                request.push(access::key("secretsmanager:Description", description.as_str()));
+                            }
+                            if let Some(kms_key_id) = &metadata.kms_key_id {
+                                request.push(access::key("secretsmanager:KmsKeyId", kms_key_id.as_str()));
+                            }
+                            request
+                        })
                         .await?;
                     ensure_writable(&record)?;
                     let now = self.now();
@@ -663,8 +749,24 @@ impl Secrets {
         action: &str,
         change: impl Fn(&mut SecretRecord, OffsetDateTime) -> Result<()>,
     ) -> Result<SecretRecord> {
+        self.mutate_with(authz, caller, secret_id, action, Vec::new, change)
+            .await
+    }
+
+    /// [`Self::mutate`] with the request's own context keys.
+    async fn mutate_with(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        secret_id: &str,
+        action: &str,
+        request: impl Fn() -> Vec<(String, ContextValue)>,
+        change: impl Fn(&mut SecretRecord, OffsetDateTime) -> Result<()>,
+    ) -> Result<SecretRecord> {
         for _ in 0..WRITE_ATTEMPTS {
-            let record = self.find_authorized(authz, caller, secret_id, action).await?;
+            let record = self
+                .find_authorized_with(authz, caller, secret_id, action, &request)
+                .await?;
             ensure_writable(&record)?;
             let now = self.now();
             let mut next = record.clone();
@@ -688,11 +790,12 @@ impl Secrets {
         remove_from: Option<&str>,
         move_to: Option<&str>,
     ) -> Result<SecretRecord> {
-        self.mutate(
+        self.mutate_with(
             authz,
             caller,
             secret_id,
             "secretsmanager:UpdateSecretVersionStage",
+            || vec![access::key("secretsmanager:VersionStage", stage)],
             |record, _| {
                 stages::update_stage(&mut record.versions, stage, remove_from, move_to).map_err(stage_error)
             },
@@ -707,11 +810,12 @@ impl Secrets {
         secret_id: &str,
         tags: Vec<Tag>,
     ) -> Result<()> {
-        self.mutate(
+        self.mutate_with(
             authz,
             caller,
             secret_id,
             "secretsmanager:TagResource",
+            || access::request_tags(&tags),
             |record, _| {
                 record.tags = Some(merge_tags(record.tags.take(), tags.clone())?);
                 Ok(())
@@ -728,11 +832,12 @@ impl Secrets {
         secret_id: &str,
         keys: Vec<String>,
     ) -> Result<()> {
-        self.mutate(
+        self.mutate_with(
             authz,
             caller,
             secret_id,
             "secretsmanager:UntagResource",
+            || vec![access::key("aws:TagKeys", keys.clone())],
             |record, _| {
                 if let Some(tags) = record.tags.as_mut() {
                     tags.retain(|t| !keys.contains(&t.key));
@@ -764,11 +869,18 @@ impl Secrets {
                 "You can't specify both AutomaticallyAfterDays and ScheduleExpression.".to_owned(),
             ));
         }
-        self.mutate(
+        self.mutate_with(
             authz,
             caller,
             secret_id,
             "secretsmanager:RotateSecret",
+            || {
+                config
+                    .lambda_arn
+                    .iter()
+                    .map(|arn| access::key("secretsmanager:RotationLambdaARN", arn.as_str()))
+                    .collect()
+            },
             |record, now| {
                 let mut rotation = record.rotation.clone().unwrap_or_default();
                 if config.lambda_arn.is_some() {
@@ -867,7 +979,11 @@ impl Secrets {
                 }
                 other => other?,
             };
-            self.authorize(authz, caller, "secretsmanager:DeleteSecret", &record.arn)?;
+            let mut request = vec![access::key("secretsmanager:ForceDeleteWithoutRecovery", force)];
+            if let Some(days) = recovery_window_days {
+                request.push(access::key("secretsmanager:RecoveryWindowInDays", days));
+            }
+            self.authorize_secret(authz, caller, "secretsmanager:DeleteSecret", &record, request)?;
             ensure_not_replica(&record)?;
             if !record.replicas.is_empty() {
                 let regions: Vec<&str> = record.replicas.iter().map(|r| r.region.as_str()).collect();
@@ -973,7 +1089,14 @@ impl Secrets {
         version_stage: Option<&str>,
     ) -> Result<SecretValue> {
         let record = self.find_cached(caller, secret_id).await?;
-        self.authorize(authz, caller, "secretsmanager:GetSecretValue", &record.arn)?;
+        let mut request = Vec::new();
+        if let Some(version_id) = version_id {
+            request.push(access::key("secretsmanager:VersionId", version_id));
+        }
+        if let Some(stage) = version_stage {
+            request.push(access::key("secretsmanager:VersionStage", stage));
+        }
+        self.authorize_secret(authz, caller, "secretsmanager:GetSecretValue", &record, request)?;
         self.read_value(&record, version_id, version_stage).await
     }
 
@@ -1279,11 +1402,17 @@ impl Secrets {
                     .to_owned(),
             ));
         }
-        self.mutate(
+        self.mutate_with(
             authz,
             caller,
             secret_id,
             "secretsmanager:PutResourcePolicy",
+            || {
+                vec![access::key(
+                    "secretsmanager:BlockPublicPolicy",
+                    block_public_policy,
+                )]
+            },
             |record, _| {
                 record.resource_policy = Some(policy.to_owned());
                 Ok(())
