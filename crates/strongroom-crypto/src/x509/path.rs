@@ -7,9 +7,14 @@
 //! out: keyUsage (digitalSignature on the leaf, keyCertSign on issuers), the anchors' own validity
 //! window and CA-ness, and the public key types AWS4-X509 can sign with.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Mutex;
 
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
+use rustls_pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, TrustAnchor,
+    UnixTime,
+};
 use time::OffsetDateTime;
 use webpki::{
     CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, OwnedCertRevocationList,
@@ -38,6 +43,85 @@ static SIGNATURE_ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = &[
     webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
     webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
 ];
+
+/// How many verified certificate and CRL signatures a [`TrustStore`] remembers before it starts over.
+const VERIFIED_SIGNATURES_CAPACITY: usize = 8192;
+
+/// Certificate and CRL signatures that verified, by a SHA-256 of (algorithm, public key, signed bytes,
+/// signature). Whether a signature verifies is a pure function of those four, so a hit is as good as a
+/// verification; every other check (validity, constraints, revocation, usage) still runs every time.
+/// This makes the intermediate's signature (and a returning workload's leaf) cost one hash instead of
+/// one public-key operation per request.
+#[derive(Default)]
+struct VerifiedSignatures(Mutex<HashSet<[u8; 32]>>);
+
+impl VerifiedSignatures {
+    fn key(algorithm: usize, public_key: &[u8], message: &[u8], signature: &[u8]) -> [u8; 32] {
+        let mut hasher = crate::hash::Sha256::new();
+        // Length prefixes keep the fields apart: no two inputs hash the same sequence.
+        for part in [public_key, message, signature] {
+            hasher.update(&(part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+        hasher.update(&(algorithm as u64).to_be_bytes());
+        hasher.finish()
+    }
+
+    fn contains(&self, key: &[u8; 32]) -> bool {
+        self.0.lock().is_ok_and(|set| set.contains(key))
+    }
+
+    fn insert(&self, key: [u8; 32]) {
+        if let Ok(mut set) = self.0.lock() {
+            if set.len() >= VERIFIED_SIGNATURES_CAPACITY {
+                set.clear();
+            }
+            set.insert(key);
+        }
+    }
+}
+
+/// One of [`SIGNATURE_ALGORITHMS`] that consults and fills a [`VerifiedSignatures`].
+struct CachingAlgorithm<'a> {
+    index: usize,
+    inner: &'static dyn SignatureVerificationAlgorithm,
+    verified: &'a VerifiedSignatures,
+}
+
+impl fmt::Debug for CachingAlgorithm<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CachingAlgorithm({:?})", self.inner)
+    }
+}
+
+impl SignatureVerificationAlgorithm for CachingAlgorithm<'_> {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let key = VerifiedSignatures::key(self.index, public_key, message, signature);
+        if self.verified.contains(&key) {
+            return Ok(());
+        }
+        self.inner.verify_signature(public_key, message, signature)?;
+        self.verified.insert(key);
+        Ok(())
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.inner.public_key_alg_id()
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.inner.signature_alg_id()
+    }
+
+    fn fips(&self) -> bool {
+        self.inner.fips()
+    }
+}
 
 /// A certificate revocation list, parsed (DER or PEM). Its signature is checked against the issuer
 /// found in the path when it is used, so a CRL signed by anyone else revokes nothing.
@@ -76,9 +160,16 @@ impl Crl {
         Self::from_der(&block.der)
     }
 
-    /// PEM or DER, whichever `bytes` is.
+    /// PEM or DER, whichever `bytes` is: PEM when it starts (after whitespace) with `-----BEGIN`.
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, X509Error> {
-        if bytes.starts_with(b"-----") || bytes.iter().take(64).any(|b| *b == b'-') {
+        let start = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(bytes.len());
+        if bytes
+            .get(start..)
+            .is_some_and(|rest| rest.starts_with(b"-----BEGIN"))
+        {
             Self::from_pem(bytes)
         } else {
             Self::from_der(bytes)
@@ -97,12 +188,14 @@ impl Crl {
 }
 
 /// The trust anchors of one Roles Anywhere trust anchor (a CA bundle, or a Strongroom CA's certificate)
-/// with the CRLs that apply to them. Build it once per anchor configuration and reuse it: it holds the
-/// parsed anchors and CRLs, so a validation parses nothing but the request's certificates.
+/// with the CRLs that apply to them. Build it once per anchor configuration and reuse it (it is
+/// `Send + Sync`): it holds the parsed anchors and CRLs, so a validation parses nothing but the
+/// request's certificates, and it remembers which certificate signatures already verified.
 pub struct TrustStore {
     anchor_certs: Vec<Certificate>,
     anchors: Vec<TrustAnchor<'static>>,
     crls: Vec<Crl>,
+    verified: VerifiedSignatures,
 }
 
 impl fmt::Debug for TrustStore {
@@ -137,6 +230,7 @@ impl TrustStore {
             anchor_certs: anchors,
             anchors: parsed,
             crls: Vec::new(),
+            verified: VerifiedSignatures::default(),
         })
     }
 
@@ -151,6 +245,11 @@ impl TrustStore {
     pub fn with_crls(mut self, crls: Vec<Crl>) -> Self {
         self.crls = crls;
         self
+    }
+
+    /// How many certificate and CRL signatures this store remembers as verified (for tests and metrics).
+    pub fn remembered_signatures(&self) -> usize {
+        self.verified.0.lock().map_or(0, |set| set.len())
     }
 
     pub fn anchors(&self) -> &[Certificate] {
@@ -242,8 +341,21 @@ impl TrustStore {
                 None => Err(webpki::Error::UnknownIssuer),
             }
         };
+        let caching: Vec<CachingAlgorithm<'_>> = SIGNATURE_ALGORITHMS
+            .iter()
+            .enumerate()
+            .map(|(index, inner)| CachingAlgorithm {
+                index,
+                inner: *inner,
+                verified: &self.verified,
+            })
+            .collect();
+        let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = caching
+            .iter()
+            .map(|a| a as &dyn SignatureVerificationAlgorithm)
+            .collect();
         let verified = end_entity.verify_for_usage(
-            SIGNATURE_ALGORITHMS,
+            &algorithms,
             &self.anchors,
             &pool,
             time,

@@ -229,6 +229,10 @@ fn crls_only_count_when_signed_by_the_issuer() {
             .unwrap()
             .lists_serial(pki.revoked.cert.serial_bytes())
     );
+    let crl_der = pki.crl_der().unwrap();
+    let from_der = Crl::from_pem_or_der(&crl_der).unwrap();
+    assert!(from_der.lists_serial(pki.revoked.cert.serial_bytes()));
+    assert!(!from_der.lists_serial(pki.leaf_p256.cert.serial_bytes()));
     assert!(Crl::from_der(b"nope").is_err());
     assert!(Crl::from_pem(b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n").is_err());
 }
@@ -283,4 +287,48 @@ fn private_keys_refuse_what_they_cannot_use() {
     let key = pki.leaf_p256.private_key().unwrap();
     assert_eq!(key.matches(&pki.leaf_p384.cert), Err(X509Error::KeyMismatch));
     assert!(!format!("{key:?}").contains("BEGIN"));
+}
+
+#[test]
+fn remembered_signatures_change_nothing_but_cost() {
+    let pki = pki();
+    let store = pki.trust_store().unwrap();
+    assert_eq!(store.remembered_signatures(), 0);
+    store
+        .validate(&pki.leaf_p256.cert, &pki.chain(), pki.now)
+        .unwrap();
+    // The leaf's and the intermediate's signatures, and the CRL's.
+    let after_first = store.remembered_signatures();
+    assert!(after_first >= 2, "{after_first}");
+    store
+        .validate(&pki.leaf_p256.cert, &pki.chain(), pki.now)
+        .unwrap();
+    assert_eq!(store.remembered_signatures(), after_first);
+    // Every other check still runs on a remembered path: time, revocation, usage.
+    assert_eq!(
+        store.validate(&pki.leaf_p256.cert, &pki.chain(), pki.now + Duration::days(31)),
+        Err(X509Error::Expired)
+    );
+    assert_eq!(
+        store.validate(&pki.revoked.cert, &pki.chain(), pki.now),
+        Err(X509Error::Revoked)
+    );
+    // A certificate whose signature bytes were altered is not mistaken for a remembered one.
+    let mut der = pki.leaf_rsa.cert.der().to_vec();
+    store.validate(&pki.leaf_rsa.cert, &pki.chain(), pki.now).unwrap();
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    let tampered = Certificate::from_der(&der).unwrap();
+    assert_eq!(
+        store.validate(&tampered, &pki.chain(), pki.now),
+        Err(X509Error::UntrustedIssuer)
+    );
+}
+
+#[test]
+fn trust_stores_are_shareable() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<TrustStore>();
+    assert_send_sync::<Certificate>();
+    assert_send_sync::<PrivateKey>();
 }
