@@ -176,7 +176,7 @@ pub fn check_edges(allowed: &AllowedDeps, packages: &[Package]) -> Vec<String> {
 
 /// Crypto primitive crates: only `strongroom-crypto` may depend on them directly. (`aws-lc-sys` is the
 /// raw binding under `aws-lc-rs`, added so that it cannot be used to go around the rule.)
-pub const CRYPTO_CRATES: [&str; 12] = [
+pub const CRYPTO_CRATES: [&str; 14] = [
     "aws-lc-rs",
     "aws-lc-sys",
     "ring",
@@ -189,6 +189,9 @@ pub const CRYPTO_CRATES: [&str; 12] = [
     "rsa",
     "ecdsa",
     "chacha20poly1305",
+    // X.509 path validation and parsing: certificate trust decisions are crypto too.
+    "rustls-webpki",
+    "x509-parser",
 ];
 
 /// The crate allowed the crypto primitives.
@@ -200,6 +203,20 @@ pub const TLS_CRATES: [&str; 3] = ["rustls", "tokio-rustls", "rcgen"];
 /// The crate allowed the TLS stack.
 pub const TLS_OWNER: &str = "strongroom-server";
 
+/// Narrow exceptions to the TLS rule: the signing helper is an HTTPS client (rustls, no certificate
+/// generation), and `strongroom-crypto` makes certificates with rcgen.
+pub const TLS_EXCEPTIONS: [(&str, &[&str]); 2] = [
+    ("strongroom-signing-helper", &["rustls", "tokio-rustls"]),
+    ("strongroom-crypto", &["rcgen"]),
+];
+
+fn tls_allowed(krate: &str, tls_crate: &str) -> bool {
+    krate == TLS_OWNER
+        || TLS_EXCEPTIONS
+            .iter()
+            .any(|(owner, allowed)| *owner == krate && allowed.contains(&tls_crate))
+}
+
 /// Every direct dependency that breaks crypto confinement: a primitive outside `strongroom-crypto`, the TLS
 /// stack outside `strongroom-server`, or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
 /// anywhere but `[dev-dependencies]`, where tests use it as a client.
@@ -210,7 +227,7 @@ pub fn check_crypto(packages: &[Package]) -> Vec<String> {
             let name = dep.name.as_str();
             let problem = if CRYPTO_CRATES.contains(&name) && package.name != CRYPTO_OWNER {
                 Some(format!("crypto primitives belong in `{CRYPTO_OWNER}` alone"))
-            } else if TLS_CRATES.contains(&name) && package.name != TLS_OWNER {
+            } else if TLS_CRATES.contains(&name) && !tls_allowed(&package.name, name) {
                 Some(format!("the TLS stack belongs in `{TLS_OWNER}` alone"))
             } else if name.starts_with("aws-sdk-") && dep.kind != DepKind::Dev {
                 Some("the AWS SDK is for tests only (a dev-dependency)".to_owned())
@@ -360,7 +377,18 @@ mod tests {
                 ],
             ),
         ];
+        let exceptions = [
+            package(
+                "strongroom-signing-helper",
+                &[("rustls", DepKind::Normal), ("tokio-rustls", DepKind::Normal)],
+            ),
+            package(
+                CRYPTO_OWNER,
+                &[("rcgen", DepKind::Normal), ("rustls-webpki", DepKind::Normal)],
+            ),
+        ];
         assert_eq!(check_crypto(&good), Vec::<String>::new());
+        assert_eq!(check_crypto(&exceptions), Vec::<String>::new());
 
         let bad = [
             package(
@@ -376,9 +404,11 @@ mod tests {
                 &[("aws-lc-rs", DepKind::Normal), ("aws-sdk-sts", DepKind::Normal)],
             ),
             package(CRYPTO_OWNER, &[("tokio-rustls", DepKind::Normal)]),
+            package("strongroom-signing-helper", &[("rcgen", DepKind::Normal)]),
+            package("strongroom-service", &[("x509-parser", DepKind::Normal)]),
         ];
         let offenders = check_crypto(&bad);
-        assert_eq!(offenders.len(), 6, "{offenders:#?}");
+        assert_eq!(offenders.len(), 8, "{offenders:#?}");
         assert_eq!(
             offenders[0],
             "`strongroom-sigv4` has `hmac` as a normal dependency: crypto primitives belong in `strongroom-crypto` alone"

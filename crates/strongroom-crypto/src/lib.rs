@@ -7,6 +7,9 @@
 //! The key hierarchy is: the [`RootKey`] (kept outside the store) seals [`KeyMaterial`] (KMS key versions
 //! and Strongroom's system keys), which seals each value under a fresh data key. Every layer is AES-256-GCM
 //! with the [`EncryptionContext`] bound as associated data; the byte formats are described in `envelope.rs`.
+//!
+//! [`x509`] reads certificates, validates paths (rustls-webpki) and signs with certificate keys for IAM
+//! Roles Anywhere.
 
 mod aead;
 mod context;
@@ -17,6 +20,7 @@ pub mod hash;
 mod keys;
 pub mod random;
 pub mod secret;
+pub mod x509;
 
 pub use context::EncryptionContext;
 pub use error::CryptoError;

@@ -184,8 +184,18 @@ pub(crate) fn string_to_sign_from_hash(
     scope: &CredentialScope,
     canonical_request_hash: &[u8; 32],
 ) -> String {
+    string_to_sign_for_algorithm(ALGORITHM, amz_date, scope, canonical_request_hash)
+}
+
+/// The string to sign with `algorithm` on its first line (AWS4-X509 uses the same four lines).
+pub(crate) fn string_to_sign_for_algorithm(
+    algorithm: &str,
+    amz_date: AmzDate,
+    scope: &CredentialScope,
+    canonical_request_hash: &[u8; 32],
+) -> String {
     let mut out = String::with_capacity(160);
-    out.push_str(ALGORITHM);
+    out.push_str(algorithm);
     out.push('\n');
     out.push_str(amz_date.as_str());
     out.push('\n');

@@ -1,4 +1,5 @@
-//! AWS Signature Version 4 (`AWS4-HMAC-SHA256`): signing and verification, sans-IO.
+//! AWS Signature Version 4 (`AWS4-HMAC-SHA256`): signing and verification, sans-IO. [`x509`] does the same
+//! for AWS4-X509 (IAM Roles Anywhere) signatures made with a certificate's private key.
 //!
 //! The server's flow is [`parse_auth`] (no secret needed) → look up the secret for
 //! [`AuthInfo::access_key_id`] and check the scope's region and service → [`derive_signing_key`] →
@@ -13,6 +14,7 @@ mod request;
 mod sign;
 mod time_fmt;
 mod verify;
+pub mod x509;
 
 pub use canonical::{
     ALGORITHM, RedactedCanonicalRequest, UNSIGNED_PAYLOAD, canonical_request, string_to_sign,

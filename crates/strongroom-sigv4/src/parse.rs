@@ -346,7 +346,7 @@ fn parse_query_auth(req: &SignableRequest<'_>) -> Result<AuthInfo, SigV4Error> {
 }
 
 /// Splits `AKID/yyyymmdd/region/service/aws4_request`.
-fn parse_credential(credential: &str) -> Result<(&str, CredentialScope), &'static str> {
+pub(crate) fn parse_credential(credential: &str) -> Result<(&str, CredentialScope), &'static str> {
     let mut parts = credential.split('/');
     let (Some(akid), Some(date), Some(region), Some(service), Some(terminator), None) = (
         parts.next(),
@@ -389,7 +389,7 @@ fn is_scope_name(s: &str) -> bool {
 
 /// Signed header names must be lowercase HTTP tokens, sorted and unique, as every signer emits them; a
 /// list in any other form could never have produced a valid signature.
-fn check_signed_headers(list: &str) -> Result<(), &'static str> {
+pub(crate) fn check_signed_headers(list: &str) -> Result<(), &'static str> {
     let mut previous: Option<&str> = None;
     for name in list.split(';') {
         let token = !name.is_empty()
