@@ -4,6 +4,7 @@
 //! the tracing subscriber, and meets both the wire shapes (`strongroom-api`) and the services.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod errors;
 mod handlers;
