@@ -419,3 +419,40 @@ fn malformed_headers_are_client_errors() {
     );
     missing.with(|req| assert!(!is_x509_request(req)));
 }
+
+#[test]
+fn pypi_label_quirk_is_verified_with_sha256() {
+    // The PyPI client labels a request after its certificate's own signature hash
+    // (AWS4-X509-ECDSA-SHA384) yet signs SHA-256 of the string to sign; the label is signed too.
+    let pki = test_pki();
+    let leaf = &pki.leaf_p384;
+    let mut request = signed_request(leaf, &pki.chain(), pki.now);
+    let auth = request.with(parse_x509_auth).unwrap();
+    let label = "AWS4-X509-ECDSA-SHA384";
+    let creq = request.with(|req| {
+        canonical_request(
+            req,
+            AuthLocation::Header,
+            auth.signed_headers_str(),
+            &sha256_hex(req.body),
+        )
+    });
+    let sts = x509_string_to_sign(label, auth.request_time(), auth.scope(), &creq);
+    let signature = leaf.private_key().unwrap().sign_sha256(sts.as_bytes()).unwrap();
+    let header = format!(
+        "{label} Credential={}/{}, SignedHeaders={}, Signature={}",
+        leaf.cert.serial_decimal(),
+        auth.scope(),
+        auth.signed_headers_str(),
+        strongroom_crypto::hash::to_hex(&signature)
+    );
+    request.set_header("authorization", &header);
+    let verified = verify_owned(&request, pki.now).unwrap();
+    assert_eq!(verified.leaf(), &leaf.cert);
+    // The same signature under the plain label does not verify: the label is part of what was signed.
+    request.set_header("authorization", &header.replace(label, "AWS4-X509-ECDSA-SHA256"));
+    assert_eq!(
+        verify_owned(&request, pki.now).unwrap_err(),
+        X509AuthError::SignatureMismatch
+    );
+}
