@@ -23,6 +23,7 @@ pub mod kms;
 pub mod query;
 pub mod rest_json;
 pub mod secretsmanager;
+pub mod strongroom_rotation;
 pub mod sts;
 pub mod timestamp;
 mod xml;

@@ -111,6 +111,7 @@ impl ServerArgs {
             max_body_bytes: None,
             tls,
             dangerous_allow_plaintext_http: self.dangerous_allow_plaintext_http.then_some(true),
+            rotation: None,
         }
     }
 }

@@ -45,6 +45,21 @@ pub struct RawConfig {
     pub max_body_bytes: Option<usize>,
     pub tls: Option<RawTls>,
     pub dangerous_allow_plaintext_http: Option<bool>,
+    pub rotation: Option<RawRotation>,
+}
+
+/// The `[rotation]` table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRotation {
+    /// Programs (absolute paths) or directories (ending in `/`) that `command` rotation functions may run.
+    /// Empty (the default): no command function runs.
+    pub allowed_commands: Option<Vec<PathBuf>>,
+    /// The URL command functions reach this server at (`AWS_ENDPOINT_URL`); defaults to the listener's.
+    pub endpoint_url: Option<String>,
+    /// The longest one step of a command or webhook function may take (default 60 s). A claimed rotation
+    /// stays leased for this long plus a margin, so a dead server's rotation resumes that much later.
+    pub step_timeout_seconds: Option<u64>,
 }
 
 /// The `[tls]` table.
@@ -93,6 +108,7 @@ impl RawConfig {
             dangerous_allow_plaintext_http: over
                 .dangerous_allow_plaintext_http
                 .or(self.dangerous_allow_plaintext_http),
+            rotation: over.rotation.or(self.rotation),
         }
     }
 }
@@ -150,6 +166,16 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
     pub dangerous_allow_plaintext_http: bool,
+    pub rotation: RotationConfig,
+}
+
+/// How rotation functions may run on this server.
+#[derive(Debug, Clone)]
+pub struct RotationConfig {
+    /// Programs or directories `command` functions may run; deny by default.
+    pub allowed_commands: Vec<PathBuf>,
+    pub endpoint_url: Option<String>,
+    pub step_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -242,6 +268,26 @@ impl Config {
                 reason: "must be at least 65536 so that any valid request fits".to_owned(),
             });
         }
+        let raw_rotation = raw.rotation.unwrap_or_default();
+        let allowed_commands = raw_rotation.allowed_commands.unwrap_or_default();
+        if let Some(relative) = allowed_commands.iter().find(|p| !p.is_absolute()) {
+            return Err(ConfigError::Invalid {
+                field: "rotation.allowed_commands",
+                reason: format!("{} is not an absolute path", relative.display()),
+            });
+        }
+        let step_timeout_seconds = raw_rotation.step_timeout_seconds.unwrap_or(60);
+        if !(1..=900).contains(&step_timeout_seconds) {
+            return Err(ConfigError::Invalid {
+                field: "rotation.step_timeout_seconds",
+                reason: "must be between 1 and 900".to_owned(),
+            });
+        }
+        let rotation = RotationConfig {
+            allowed_commands,
+            endpoint_url: raw_rotation.endpoint_url,
+            step_timeout: std::time::Duration::from_secs(step_timeout_seconds),
+        };
         Ok(Self {
             listen,
             data_dir,
@@ -252,6 +298,7 @@ impl Config {
             log_format,
             max_body_bytes,
             dangerous_allow_plaintext_http,
+            rotation,
         })
     }
 

@@ -11,6 +11,7 @@ mod handlers;
 pub mod http;
 pub mod metrics;
 pub mod protocol;
+pub mod rotation_io;
 pub mod startup;
 pub mod tasks;
 pub mod telemetry;
@@ -101,6 +102,7 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
     })?;
 
     let (services, audit_task) = Services::start(opened.store, opened.keyring, clock);
+    configure_rotation(&services, config, addr, acceptor.is_some());
     let state = Arc::new(http::AppState {
         services,
         metrics: metrics::Metrics::new(),
@@ -115,6 +117,11 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         tasks::MAINTENANCE_INTERVAL,
         maintenance_stopped,
     ));
+    let rotation = tokio::spawn(tasks::rotation(
+        Arc::clone(&state),
+        tasks::ROTATION_INTERVAL,
+        stop_maintenance.subscribe(),
+    ));
     let task = tokio::spawn(async move {
         http::serve(listener, router, acceptor, async {
             let _ = stopped.await;
@@ -122,6 +129,7 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         .await;
         let _ = stop_maintenance.send(true);
         let _ = maintenance.await;
+        let _ = rotation.await;
         // Every request has finished; dropping the last handle lets the audit writer drain and end.
         state.services.audit.flush().await;
         drop(state);
@@ -134,4 +142,27 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         stop,
         task,
     })
+}
+
+/// Gives the rotation engine its settings and I/O: command functions may run only what the configuration
+/// allows, and reach this server at the configured endpoint or the listener's own address.
+fn configure_rotation(services: &Services, config: &Config, addr: SocketAddr, tls: bool) {
+    let endpoint = config.rotation.endpoint_url.clone().unwrap_or_else(|| {
+        let scheme = if tls { "https" } else { "http" };
+        format!("{scheme}://{addr}")
+    });
+    services
+        .rotation
+        .configure(strongroom_service::rotation::RotationSettings {
+            endpoint_url: Some(endpoint),
+            step_timeout: config.rotation.step_timeout,
+            lease: time::Duration::try_from(config.rotation.step_timeout).unwrap_or(time::Duration::MINUTE)
+                + time::Duration::seconds(5),
+            ..Default::default()
+        });
+    services
+        .rotation
+        .install_io(Arc::new(rotation_io::ServerFunctionIo::new(
+            config.rotation.allowed_commands.clone(),
+        )));
 }

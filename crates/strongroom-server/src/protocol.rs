@@ -54,6 +54,12 @@ pub const SERVICES: &[ServiceSpec] = &[
         name: "rolesanywhere",
         protocol: Protocol::RestJson,
     },
+    ServiceSpec {
+        name: "strongroom",
+        protocol: Protocol::Json {
+            target_prefix: "StrongroomRotation",
+        },
+    },
 ];
 
 pub fn by_name(name: &str) -> Option<ServiceSpec> {

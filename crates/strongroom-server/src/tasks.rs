@@ -1,5 +1,6 @@
 //! Background work on a timer: purging secrets whose recovery window has passed, deleting KMS keys whose
-//! waiting period has passed, and rotating KMS keys on their schedule.
+//! waiting period has passed, and rotating KMS keys on their schedule; and, on a shorter timer, running
+//! secret rotation steps and sending notifications.
 //!
 //! Each step is safe to run on every node at once: each is a compare-and-set write, so when two nodes race,
 //! one wins and the other finds nothing left to do.
@@ -44,4 +45,30 @@ pub async fn run_once(state: &AppState) {
         Ok(purged) => tracing::info!(purged, "purged secrets whose recovery window ended"),
         Err(err) => tracing::warn!(error = %err, "purging secrets failed"),
     }
+}
+
+/// How often the rotation engine looks for due rotation steps and notifications.
+pub const ROTATION_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs the rotation engine and the notification sender every `interval` until `stop` changes.
+pub async fn rotation(state: Arc<AppState>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => rotation_once(&state).await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One round of rotation work: every due step, then every due notification.
+pub async fn rotation_once(state: &AppState) {
+    let services = &state.services;
+    match services.rotation.run_due(services).await {
+        Ok(0) => {}
+        Ok(jobs) => tracing::debug!(jobs, "ran due rotation jobs"),
+        Err(err) => tracing::warn!(error = %err, "claiming rotation jobs failed"),
+    }
+    services.rotation.deliver_due(services).await;
 }

@@ -35,6 +35,8 @@ pub enum Actor {
     Caller(Box<Caller>),
     /// Authentication failed or was missing; the access key id is kept when the request named one.
     Unauthenticated { access_key_id: Option<String> },
+    /// Strongroom itself, acting as the service (a rotation's outcome): a CloudTrail service event.
+    Service,
 }
 
 /// How a request ended.
@@ -93,11 +95,23 @@ impl AuditEvent {
                 identity.str("type", "Unknown");
                 identity.opt_str("accessKeyId", access_key_id.as_deref());
             }
+            Actor::Service => {
+                identity.str("type", "AWSService");
+                identity.str("invokedBy", &format!("{}.amazonaws.com", self.service));
+            }
         }
         out.raw("userIdentity", &identity.finish());
         out.str("requestID", &self.request_id);
         out.str("eventID", &strongroom_crypto::random::uuid_v4());
-        out.str("eventType", "AwsApiCall");
+        let service_event = matches!(self.actor, Actor::Service);
+        out.str(
+            "eventType",
+            if service_event {
+                "AwsServiceEvent"
+            } else {
+                "AwsApiCall"
+            },
+        );
         out.raw("readOnly", if self.read_only { "true" } else { "false" });
         out.raw("managementEvent", "true");
         if let Actor::Caller(caller) = &self.actor {
@@ -180,7 +194,7 @@ fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.replace_nanosecond(0)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())

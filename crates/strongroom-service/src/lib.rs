@@ -13,6 +13,7 @@ mod error;
 pub mod iam;
 mod keyring;
 pub mod kms;
+pub mod rotation;
 pub mod secrets;
 mod session;
 pub mod sts;
@@ -37,6 +38,7 @@ pub struct Services {
     pub kms: Arc<kms::Kms>,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
+    pub rotation: rotation::Rotation,
 }
 
 impl std::fmt::Debug for Services {
@@ -69,6 +71,7 @@ impl Services {
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
+            rotation: rotation::Rotation::new(),
             store,
             keyring,
             clock,

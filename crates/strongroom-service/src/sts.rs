@@ -808,6 +808,43 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str, &str)> {
     Some((account, path, name))
 }
 
+/// Sessions that Strongroom opens for itself: the rotation engine acting as a rotation function's execution
+/// role. Registering a function required `iam:PassRole` on the role, so no trust policy is consulted here.
+impl Sts {
+    /// A session of the role `role_arn` named `session_name`, lasting `seconds`.
+    pub async fn service_role_session(
+        &self,
+        role_arn_text: &str,
+        session_name: &str,
+        seconds: i64,
+    ) -> Result<SessionCredentials, IamError> {
+        let no_such_role = || IamError::NoSuchEntity {
+            message: format!("The role {role_arn_text} cannot be found."),
+        };
+        let (account, path, name) = parse_role_arn(role_arn_text).ok_or_else(no_such_role)?;
+        let account: AccountId = account.parse().map_err(|_| no_such_role())?;
+        let role = self
+            .store
+            .iam_role(&account, name)
+            .await
+            .map_err(IamError::store("reading an IAM role"))?
+            .filter(|role| role.path == path && role.name == name)
+            .ok_or_else(no_such_role)?;
+        let principal = Principal::AssumedRole {
+            role_name: role.name,
+            role_id: role.role_id,
+            session_name: session_name.to_owned(),
+        };
+        Ok(self.issue(
+            &account,
+            principal,
+            seconds,
+            None,
+            SessionExtras::default(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

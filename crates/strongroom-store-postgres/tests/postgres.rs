@@ -70,6 +70,10 @@ async fn schemas_isolate_stores_and_reconnecting_finds_the_data() {
             "kms_aliases",
             "kms_key_versions",
             "kms_keys",
+            "notification_deliveries",
+            "notification_subscriptions",
+            "rotation_functions",
+            "rotation_jobs",
             "secret_values",
             "secrets",
             "system_keys"

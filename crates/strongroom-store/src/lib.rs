@@ -8,6 +8,7 @@ mod error;
 pub mod iam;
 pub mod kms;
 mod records;
+pub mod rotation;
 pub mod secrets;
 #[doc(hidden)]
 pub mod secrets_codec;
@@ -23,6 +24,7 @@ pub use kms::KmsStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
+pub use rotation::RotationStore;
 pub use secrets::SecretStore;
 pub use strongroom_types::Sealed;
 
@@ -77,7 +79,9 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
-pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore {
+pub trait Store:
+    AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + RotationStore
+{
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

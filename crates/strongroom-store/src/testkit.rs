@@ -21,6 +21,7 @@
 
 pub mod iam;
 pub mod kms;
+pub mod rotation;
 pub mod secrets;
 
 use std::fmt;

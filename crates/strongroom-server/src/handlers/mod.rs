@@ -3,6 +3,7 @@
 mod iam;
 mod kms;
 mod secretsmanager;
+mod strongroom_rotation;
 mod sts;
 
 use strongroom_service::{Caller, Services};
@@ -15,6 +16,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         "kms" => kms::handle(services, caller, call).await,
         "secretsmanager" => secretsmanager::handle(services, caller, call).await,
         "sts" => sts::handle(services, caller, call).await,
+        "strongroom" => strongroom_rotation::handle(services, caller, call).await,
         _ => Err(call.unknown_operation()),
     }
 }

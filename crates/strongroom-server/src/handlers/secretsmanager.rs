@@ -9,9 +9,11 @@ use strongroom_api::json;
 use strongroom_api::secretsmanager::{self as sm, Blob, Operation};
 use strongroom_crypto::random::PasswordRules;
 use strongroom_crypto::{SecretBytes, SecretString};
+use strongroom_service::rotation::RotateRequest;
+use strongroom_service::rotation::events::EventName;
 use strongroom_service::secrets::{
-    BatchEntry, CreateSecret, Filter, FilterKey, ListQuery, RotationConfig, SecretPayload, SecretValue,
-    SecretsError, UpdateSecret,
+    BatchEntry, CreateSecret, Filter, FilterKey, ListQuery, SecretPayload, SecretValue, SecretsError,
+    UpdateSecret,
 };
 use strongroom_service::{Caller, Services};
 use strongroom_store::secrets::{ReplicaRecord, SecretRecord, Tag};
@@ -83,6 +85,14 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 )
                 .await?;
             let replication_status = (!created.replicas.is_empty()).then(|| replicas_out(&created.replicas));
+            changed(
+                services,
+                caller,
+                EventName::SecretCreated,
+                &created.arn,
+                created.version_id.as_deref(),
+            )
+            .await;
             let output = sm::CreateSecretOutput {
                 arn: created.arn.clone(),
                 name: created.name,
@@ -163,6 +173,14 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.version_stages,
                 )
                 .await?;
+            changed(
+                services,
+                caller,
+                EventName::SecretValueChanged,
+                &written.arn,
+                written.version_id.as_deref(),
+            )
+            .await;
             let output = sm::PutSecretValueOutput {
                 arn: written.arn.clone(),
                 name: written.name,
@@ -186,6 +204,16 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     },
                 )
                 .await?;
+            if written.version_id.is_some() {
+                changed(
+                    services,
+                    caller,
+                    EventName::SecretValueChanged,
+                    &written.arn,
+                    written.version_id.as_deref(),
+                )
+                .await;
+            }
             let output = sm::UpdateSecretOutput {
                 arn: written.arn.clone(),
                 name: written.name,
@@ -277,6 +305,7 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.force_delete_without_recovery,
                 )
                 .await?;
+            changed(services, caller, EventName::SecretDeleted, &deleted.arn, None).await;
             let output = sm::DeleteSecretOutput {
                 arn: deleted.arn.clone(),
                 name: deleted.name,
@@ -286,6 +315,7 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
         }
         Operation::RestoreSecret(input) => {
             let record = secrets.restore_secret(authz, caller, &input.secret_id).await?;
+            changed(services, caller, EventName::SecretRestored, &record.arn, None).await;
             reply(
                 &sm::RestoreSecretOutput {
                     arn: record.arn.clone(),
@@ -412,34 +442,38 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 return Err(unsupported("External secret rotation"));
             }
             let rules = input.rotation_rules.unwrap_or_default();
-            let record = secrets
+            let (record, version_id) = services
+                .rotation
                 .rotate_secret(
-                    authz,
+                    services,
                     caller,
-                    &input.secret_id,
-                    RotationConfig {
+                    RotateRequest {
+                        secret_id: input.secret_id,
+                        client_request_token: input.client_request_token,
                         lambda_arn: input.rotation_lambda_arn,
                         automatically_after_days: rules.automatically_after_days,
-                        duration: rules.duration,
                         schedule_expression: rules.schedule_expression,
+                        duration: rules.duration,
+                        rotate_immediately: input.rotate_immediately,
                     },
                 )
                 .await?;
             let output = sm::RotateSecretOutput {
                 arn: record.arn.clone(),
                 name: record.name,
-                version_id: None,
+                version_id,
             };
             reply(&output, Some(record.arn))
         }
         Operation::CancelRotateSecret(input) => {
-            let record = secrets
-                .cancel_rotate_secret(authz, caller, &input.secret_id)
+            let (record, version_id) = services
+                .rotation
+                .cancel_rotate_secret(services, caller, &input.secret_id)
                 .await?;
             let output = sm::CancelRotateSecretOutput {
                 arn: record.arn.clone(),
                 name: record.name,
-                version_id: None,
+                version_id,
             };
             reply(&output, Some(record.arn))
         }
@@ -532,6 +566,11 @@ fn value_out(value: SecretValue) -> sm::GetSecretValueOutput {
         version_stages: Some(value.version_stages),
         created_date: Some(timestamp(value.created_at)),
     }
+}
+
+/// Tells the notification subscriptions about a change to a secret.
+async fn changed(services: &Services, caller: &Caller, name: EventName, arn: &str, version: Option<&str>) {
+    strongroom_service::rotation::events::secret_changed(services, caller, name, arn, version).await;
 }
 
 fn timestamp(t: OffsetDateTime) -> Timestamp {

@@ -172,7 +172,7 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
 fn region_of(actor: &Actor) -> Option<String> {
     match actor {
         Actor::Caller(caller) => Some(caller.region().to_string()),
-        Actor::Unauthenticated { .. } => None,
+        Actor::Unauthenticated { .. } | Actor::Service => None,
     }
 }
 

@@ -10,6 +10,7 @@ mod cache;
 mod error;
 pub mod filters;
 mod names;
+mod rotation_steps;
 mod stages;
 mod values;
 
@@ -32,12 +33,14 @@ use time::Duration;
 pub use error::SecretsError;
 pub use filters::{Filter, FilterKey};
 use names::{SecretRef, SecretRefError};
+pub use rotation_steps::PendingState;
 pub use values::SecretPayload;
 
 use crate::Store;
 use crate::authz::{self, Authorizer};
 use crate::caller::Caller;
 use crate::kms::Kms;
+use crate::rotation::schedule::Schedule;
 
 /// How often a write is retried after losing a race with another writer of the same secret.
 const WRITE_ATTEMPTS: usize = 8;
@@ -139,13 +142,17 @@ pub struct Deleted {
     pub deletion_date: OffsetDateTime,
 }
 
-/// RotateSecret's input (the engine that runs rotations is separate; this stores the configuration).
+/// RotateSecret's input.
 #[derive(Debug, Default)]
 pub struct RotationConfig {
     pub lambda_arn: Option<String>,
     pub automatically_after_days: Option<i64>,
     pub duration: Option<String>,
     pub schedule_expression: Option<String>,
+    /// The pending version's id; a fresh UUID when not given.
+    pub client_request_token: Option<String>,
+    /// Start a rotation now (AWS's default), rather than only storing the schedule.
+    pub rotate_immediately: bool,
 }
 
 /// One entry of BatchGetSecretValue's answer.
@@ -849,13 +856,16 @@ impl Secrets {
         .map(drop)
     }
 
+    /// RotateSecret's part in the secret: stores the configuration (the schedule validated), and, when a
+    /// rotation starts, creates its label-only AWSPENDING version. Returns the record and the pending
+    /// version's id. The rotation engine (`crate::rotation`) checks the function and runs the steps.
     pub async fn rotate_secret(
         &self,
         authz: &Authorizer,
         caller: &Caller,
         secret_id: &str,
         config: RotationConfig,
-    ) -> Result<SecretRecord> {
+    ) -> Result<(SecretRecord, Option<String>)> {
         if let Some(arn) = &config.lambda_arn
             && !arn.is_empty()
             && !arn.starts_with("arn:aws:lambda:")
@@ -864,77 +874,112 @@ impl Secrets {
                 "Invalid RotationLambdaARN: {arn}"
             )));
         }
-        if config.automatically_after_days.is_some() && config.schedule_expression.is_some() {
-            return Err(SecretsError::InvalidParameter(
-                "You can't specify both AutomaticallyAfterDays and ScheduleExpression.".to_owned(),
-            ));
+        let new_rules = config.automatically_after_days.is_some() || config.schedule_expression.is_some();
+        if new_rules || config.duration.is_some() {
+            Schedule::parse(
+                config.automatically_after_days,
+                config.schedule_expression.as_deref(),
+                config.duration.as_deref(),
+            )
+            .map_err(|err| SecretsError::InvalidParameter(err.0))?;
         }
-        self.mutate_with(
-            authz,
-            caller,
-            secret_id,
-            "secretsmanager:RotateSecret",
-            || {
-                config
-                    .lambda_arn
-                    .iter()
-                    .map(|arn| access::key("secretsmanager:RotationLambdaARN", arn.as_str()))
-                    .collect()
-            },
-            |record, now| {
-                let mut rotation = record.rotation.clone().unwrap_or_default();
-                if config.lambda_arn.is_some() {
-                    rotation.lambda_arn.clone_from(&config.lambda_arn);
-                }
-                if config.automatically_after_days.is_some() || config.schedule_expression.is_some() {
-                    rotation.automatically_after_days = config.automatically_after_days;
-                    rotation
-                        .schedule_expression
-                        .clone_from(&config.schedule_expression);
-                    rotation.duration.clone_from(&config.duration);
-                }
-                if rotation.lambda_arn.is_none() {
-                    return Err(SecretsError::InvalidRequest(
-                        "No Lambda rotation function ARN is associated with this secret.".to_owned(),
-                    ));
-                }
-                rotation.enabled = true;
-                rotation.next_rotation_at = rotation
-                    .automatically_after_days
-                    .map(|days| now + Duration::days(days));
-                record.rotation = Some(rotation);
-                Ok(())
-            },
-        )
-        .await
+        let token = config
+            .client_request_token
+            .clone()
+            .unwrap_or_else(strongroom_crypto::random::uuid_v4);
+        let started = Mutex::new(None);
+        let record = self
+            .mutate_with(
+                authz,
+                caller,
+                secret_id,
+                "secretsmanager:RotateSecret",
+                || {
+                    config
+                        .lambda_arn
+                        .iter()
+                        .map(|arn| access::key("secretsmanager:RotationLambdaARN", arn.as_str()))
+                        .collect()
+                },
+                |record, now| {
+                    let mut rotation = record.rotation.clone().unwrap_or_default();
+                    if config.lambda_arn.is_some() {
+                        rotation.lambda_arn.clone_from(&config.lambda_arn);
+                    }
+                    if new_rules {
+                        rotation.automatically_after_days = config.automatically_after_days;
+                        rotation
+                            .schedule_expression
+                            .clone_from(&config.schedule_expression);
+                        rotation.duration.clone_from(&config.duration);
+                    }
+                    if rotation.lambda_arn.is_none() {
+                        return Err(SecretsError::InvalidRequest(
+                            "No Lambda rotation function ARN is associated with this secret.".to_owned(),
+                        ));
+                    }
+                    rotation.enabled = true;
+                    rotation.next_rotation_at = next_rotation(&rotation, now);
+                    record.rotation = Some(rotation);
+                    let pending = if config.rotate_immediately {
+                        Some(start_pending(
+                            &mut record.versions,
+                            &token,
+                            config.client_request_token.is_some(),
+                            now,
+                        )?)
+                    } else {
+                        None
+                    };
+                    if let Ok(mut slot) = started.lock() {
+                        *slot = pending;
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+        let pending = started.lock().ok().and_then(|mut slot| slot.take());
+        Ok((record, pending))
     }
 
+    /// CancelRotateSecret: turns automatic rotation off and abandons the pending version (which loses
+    /// AWSPENDING). Returns the record and the id of the version that was pending.
     pub async fn cancel_rotate_secret(
         &self,
         authz: &Authorizer,
         caller: &Caller,
         secret_id: &str,
-    ) -> Result<SecretRecord> {
-        self.mutate(
-            authz,
-            caller,
-            secret_id,
-            "secretsmanager:CancelRotateSecret",
-            |record, _| {
-                let mut rotation = record.rotation.clone().unwrap_or_default();
-                rotation.enabled = false;
-                rotation.next_rotation_at = None;
-                record.rotation = Some(rotation);
-                // A pending rotation is abandoned: its placeholder loses AWSPENDING.
-                for version in &mut record.versions {
-                    if !version.has_value {
-                        version.stages.retain(|s| s != stages::AWSPENDING);
+    ) -> Result<(SecretRecord, Option<String>)> {
+        let interrupted = Mutex::new(None);
+        let record = self
+            .mutate(
+                authz,
+                caller,
+                secret_id,
+                "secretsmanager:CancelRotateSecret",
+                |record, _| {
+                    let mut rotation = record.rotation.clone().unwrap_or_default();
+                    rotation.enabled = false;
+                    rotation.next_rotation_at = None;
+                    record.rotation = Some(rotation);
+                    let pending = stages::version_with(&record.versions, stages::AWSPENDING)
+                        .filter(|v| !v.stages.iter().any(|s| s == stages::AWSCURRENT))
+                        .map(|v| v.version_id.clone());
+                    if let Ok(mut slot) = interrupted.lock() {
+                        *slot = pending;
                     }
-                }
-                Ok(())
-            },
-        )
-        .await
+                    // A pending rotation is abandoned: its placeholder loses AWSPENDING.
+                    for version in &mut record.versions {
+                        if !version.has_value {
+                            version.stages.retain(|s| s != stages::AWSPENDING);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
+        let pending = interrupted.lock().ok().and_then(|mut slot| slot.take());
+        Ok((record, pending))
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -1950,6 +1995,58 @@ fn token_in_use(token: &str, arn: &str) -> SecretsError {
     SecretsError::ResourceExists(format!(
         "You can't use ClientRequestToken {token} because that value is already in use for a version of secret {arn}."
     ))
+}
+
+/// When the stored schedule next opens a window after `now`; `None` without a schedule.
+pub(crate) fn next_rotation(
+    rotation: &strongroom_store::secrets::RotationRecord,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    let schedule = Schedule::parse(
+        rotation.automatically_after_days,
+        rotation.schedule_expression.as_deref(),
+        rotation.duration.as_deref(),
+    )
+    .ok()?;
+    schedule
+        .next_window(now, rotation.last_rotated_at)
+        .map(|window| window.start)
+}
+
+/// Puts AWSPENDING on a new label-only version `token` for a rotation that starts, or finds the rotation in
+/// progress: a pending version without AWSCURRENT is re-used when no other token was asked for.
+fn start_pending(
+    versions: &mut Vec<VersionRecord>,
+    token: &str,
+    token_given: bool,
+    now: OffsetDateTime,
+) -> Result<String> {
+    if let Some(pending) = stages::version_with(versions, stages::AWSPENDING)
+        && !pending.stages.iter().any(|s| s == stages::AWSCURRENT)
+    {
+        if pending.version_id == token || !token_given {
+            return Ok(pending.version_id.clone());
+        }
+        return Err(SecretsError::InvalidRequest(
+            "A previous rotation isn't complete. That rotation will be reattempted.".to_owned(),
+        ));
+    }
+    if let Some(existing) = versions.iter().find(|v| v.version_id == token) {
+        return Err(SecretsError::ResourceExists(format!(
+            "A version with this ClientRequestToken ({}) already exists.",
+            existing.version_id
+        )));
+    }
+    versions.push(VersionRecord {
+        version_id: token.to_owned(),
+        stages: Vec::new(),
+        created_at: now,
+        last_accessed_at: None,
+        has_value: false,
+        kms_key_ids: Vec::new(),
+    });
+    stages::attach_labels(versions, token, &[stages::AWSPENDING.to_owned()]).map_err(stage_error)?;
+    Ok(token.to_owned())
 }
 
 fn busy() -> SecretsError {

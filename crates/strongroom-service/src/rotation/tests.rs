@@ -1,0 +1,398 @@
+//! The rotation engine on an in-memory SQLite store with a manual clock: due jobs run their four steps and
+//! move AWSCURRENT; a failing rotation retries with backoff, reports RotationFailed and never touches
+//! AWSCURRENT; cancelling abandons the pending version; a schedule makes a job due at its window; two
+//! engines on one store never run the same step twice.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
+use std::sync::Arc;
+
+use strongroom_crypto::{ExposeSecret as _, RootKey, SecretString};
+use strongroom_store::secrets::SecretRecord;
+use strongroom_store_sqlite::SqliteStore;
+use strongroom_types::{AccessKeyId, Clock, ManualClock};
+use time::macros::datetime;
+
+use super::registry::FunctionInput;
+use super::*;
+use crate::caller::Principal;
+use crate::iam::NewRole;
+use crate::secrets::{CreateSecret, SecretPayload};
+use crate::{Keyring, Store};
+
+const ACCOUNT: &str = "123456789012";
+const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:passwords";
+
+struct Env {
+    services: Services,
+    clock: Arc<ManualClock>,
+    root: Caller,
+}
+
+fn root() -> Caller {
+    Caller::new(
+        ACCOUNT.parse().unwrap(),
+        Principal::Root,
+        "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
+        "us-east-1".parse().unwrap(),
+        None,
+        Arc::new(Vec::new()),
+    )
+}
+
+async fn env_on(store: Arc<dyn Store>, clock: Arc<ManualClock>, bootstrap: bool) -> Env {
+    let root_key = RootKey::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap();
+    let keyring = Keyring::load(store.as_ref(), root_key, clock.now())
+        .await
+        .unwrap();
+    if bootstrap {
+        crate::bootstrap::bootstrap_account(store.as_ref(), &keyring, &ACCOUNT.parse().unwrap(), clock.now())
+            .await
+            .unwrap();
+    }
+    let (services, _audit) = Services::start(store, keyring, Arc::clone(&clock) as Arc<dyn Clock>);
+    services.rotation.configure(RotationSettings {
+        first_retry: Duration::seconds(30),
+        max_attempts: 3,
+        ..RotationSettings::default()
+    });
+    Env {
+        services,
+        clock,
+        root: root(),
+    }
+}
+
+async fn env() -> Env {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::memory().await.unwrap());
+    let clock = Arc::new(ManualClock::new(datetime!(2026-03-01 10:00 UTC)));
+    let env = env_on(store, clock, true).await;
+    register(&env, "passwords", r#"{"rotator":"random-password"}"#).await;
+    env
+}
+
+async fn register(env: &Env, name: &str, config: &str) {
+    let s = &env.services;
+    if s.iam.get_role(&s.authz, &env.root, "rotator").await.is_err() {
+        s.iam
+            .create_role(
+                &s.authz,
+                &env.root,
+                "rotator",
+                NewRole {
+                    path: None,
+                    assume_role_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"secretsmanager.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.to_owned(),
+                    description: None,
+                    max_session_duration: None,
+                    tags: Vec::new(),
+                },
+            )
+            .await
+            .unwrap();
+        s.iam
+            .put_role_policy(&s.authz, &env.root, "rotator", "all", ALLOW_ALL)
+            .await
+            .unwrap();
+    }
+    s.rotation
+        .create_function(
+            s,
+            &env.root,
+            FunctionInput {
+                name: name.to_owned(),
+                kind: "builtin".to_owned(),
+                config: config.to_owned(),
+                role_arn: format!("arn:aws:iam::{ACCOUNT}:role/rotator"),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn create(env: &Env, name: &str, value: SecretPayload) -> String {
+    let s = &env.services;
+    s.secrets
+        .create_secret(
+            &s.authz,
+            &env.root,
+            CreateSecret {
+                name: name.to_owned(),
+                client_request_token: Some(format!("{name}-initial-version-token-000000000000")),
+                value: Some(value),
+                ..CreateSecret::default()
+            },
+        )
+        .await
+        .unwrap()
+        .arn
+}
+
+fn text(value: &str) -> SecretPayload {
+    SecretPayload::String(SecretString::from(value))
+}
+
+async fn rotate(env: &Env, arn: &str, token: &str) -> Result<(SecretRecord, Option<String>), SecretsError> {
+    env.services
+        .rotation
+        .rotate_secret(
+            &env.services,
+            &env.root,
+            RotateRequest {
+                secret_id: arn.to_owned(),
+                client_request_token: Some(token.to_owned()),
+                lambda_arn: Some(FUNCTION.to_owned()),
+                schedule_expression: Some("rate(4 hours)".to_owned()),
+                ..RotateRequest::default()
+            },
+        )
+        .await
+}
+
+async fn current(env: &Env, arn: &str) -> (String, String) {
+    let s = &env.services;
+    let value = s
+        .secrets
+        .get_secret_value(&s.authz, &env.root, arn, None, Some("AWSCURRENT"))
+        .await
+        .unwrap();
+    let SecretPayload::String(text) = value.payload else {
+        panic!("binary")
+    };
+    (value.version_id, text.expose_secret().to_owned())
+}
+
+async fn record(env: &Env, arn: &str) -> SecretRecord {
+    env.services.secrets.rotation_record(arn).await.unwrap().unwrap()
+}
+
+fn stages_of(record: &SecretRecord, version: &str) -> Vec<String> {
+    record
+        .versions
+        .iter()
+        .find(|v| v.version_id == version)
+        .map(|v| v.stages.clone())
+        .unwrap_or_default()
+}
+
+const TOKEN: &str = "00000000-0000-4000-8000-000000000001";
+
+#[tokio::test]
+async fn a_due_rotation_runs_the_four_steps_and_moves_awscurrent() {
+    let env = env().await;
+    let arn = create(&env, "db", text("old-password")).await;
+    let (record_after_call, pending) = rotate(&env, &arn, TOKEN).await.unwrap();
+    assert_eq!(pending.as_deref(), Some(TOKEN));
+    // Before any step: the label-only AWSPENDING version exists and rotation is on.
+    assert_eq!(stages_of(&record_after_call, TOKEN), ["AWSPENDING"]);
+    assert!(record_after_call.rotation.as_ref().unwrap().enabled);
+
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 1);
+    let (version, value) = current(&env, &arn).await;
+    assert_eq!(version, TOKEN);
+    assert_ne!(value, "old-password");
+    assert_eq!(value.len(), 32);
+    let after = record(&env, &arn).await;
+    assert_eq!(stages_of(&after, TOKEN), ["AWSCURRENT"]);
+    assert_eq!(
+        stages_of(&after, "db-initial-version-token-000000000000"),
+        ["AWSPREVIOUS"]
+    );
+    let rotation = after.rotation.unwrap();
+    assert_eq!(rotation.last_rotated_at, Some(datetime!(2026-03-01 10:00 UTC)));
+    assert_eq!(rotation.next_rotation_at, Some(datetime!(2026-03-01 14:00 UTC)));
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert_eq!(job.in_flight, None);
+    assert_eq!(job.due_at, Some(datetime!(2026-03-01 14:00 UTC)));
+    assert_eq!(job.lease_owner, None);
+
+    // Nothing more to do until the next window; then the schedule rotates again by itself.
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 0);
+    env.clock.set(datetime!(2026-03-01 14:00 UTC));
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 1);
+    let (second_version, second_value) = current(&env, &arn).await;
+    assert_ne!(second_version, TOKEN);
+    assert_ne!(second_value, value);
+    let after = record(&env, &arn).await;
+    assert_eq!(stages_of(&after, TOKEN), ["AWSPREVIOUS"]);
+    assert_eq!(
+        after.rotation.unwrap().next_rotation_at,
+        Some(datetime!(2026-03-01 18:00 UTC))
+    );
+}
+
+#[tokio::test]
+async fn a_failing_rotation_retries_reports_and_never_touches_awscurrent() {
+    let env = env().await;
+    // The random-password rotator needs a string; a binary value makes createSecret fail every time.
+    let arn = create(
+        &env,
+        "blob",
+        SecretPayload::Binary(strongroom_crypto::SecretBytes::from_vec(vec![1, 2, 3])),
+    )
+    .await;
+    rotate(&env, &arn, TOKEN).await.unwrap();
+    env.services.rotation.run_due(&env.services).await.unwrap();
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    let flight = job.in_flight.clone().unwrap();
+    assert_eq!((flight.step, flight.attempts), (RotationStep::CreateSecret, 1));
+    assert!(
+        job.last_error.as_deref().unwrap().contains("binary"),
+        "{:?}",
+        job.last_error
+    );
+    assert_eq!(job.due_at, Some(datetime!(2026-03-01 10:00:30 UTC)));
+    // Not due yet: nothing runs.
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 0);
+    env.clock.set(datetime!(2026-03-01 10:00:30 UTC));
+    env.services.rotation.run_due(&env.services).await.unwrap();
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert_eq!(job.in_flight.as_ref().unwrap().attempts, 2);
+    assert_eq!(
+        job.due_at,
+        Some(datetime!(2026-03-01 10:01:30 UTC)),
+        "the backoff doubles"
+    );
+    env.clock.set(datetime!(2026-03-01 10:01:30 UTC));
+    env.services.rotation.run_due(&env.services).await.unwrap();
+    // The third failure is the last: the rotation waits for its next window, keeping its pending version.
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    let flight = job.in_flight.clone().unwrap();
+    assert_eq!(
+        (flight.token.as_str(), flight.step, flight.attempts),
+        (TOKEN, RotationStep::CreateSecret, 0)
+    );
+    assert_eq!(job.due_at, Some(datetime!(2026-03-01 14:00 UTC)));
+    let after = record(&env, &arn).await;
+    assert_eq!(
+        stages_of(&after, "blob-initial-version-token-000000000000"),
+        ["AWSCURRENT"]
+    );
+    assert_eq!(stages_of(&after, TOKEN), ["AWSPENDING"]);
+    assert_eq!(after.rotation.unwrap().last_rotated_at, None);
+    // A second RotateSecret with another token is refused while that rotation is unfinished.
+    let again = rotate(&env, &arn, "00000000-0000-4000-8000-000000000002").await;
+    assert!(matches!(again, Err(SecretsError::InvalidRequest(_))), "{again:?}");
+    env.services.audit.flush().await;
+    let events = audit_events(&env).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("\"eventName\":\"RotationFailed\"")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.contains("\"eventName\":\"RotationSucceeded\""))
+    );
+}
+
+async fn audit_events(env: &Env) -> Vec<String> {
+    let store = &env.services.store;
+    let mut bodies = Vec::new();
+    for chain in store.audit_chains().await.unwrap() {
+        for record in store.audit_records(&chain, 0, 10_000).await.unwrap() {
+            bodies.push(record.body);
+        }
+    }
+    bodies
+}
+
+#[tokio::test]
+async fn cancelling_abandons_the_pending_rotation() {
+    let env = env().await;
+    let arn = create(&env, "db", text("old")).await;
+    rotate(&env, &arn, TOKEN).await.unwrap();
+    let (_, interrupted) = env
+        .services
+        .rotation
+        .cancel_rotate_secret(&env.services, &env.root, &arn)
+        .await
+        .unwrap();
+    assert_eq!(interrupted.as_deref(), Some(TOKEN));
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 0);
+    assert_eq!(current(&env, &arn).await.1, "old");
+    let after = record(&env, &arn).await;
+    assert!(!after.rotation.as_ref().unwrap().enabled);
+    assert!(stages_of(&after, TOKEN).is_empty());
+}
+
+#[tokio::test]
+async fn bad_configuration_is_refused_and_changes_nothing() {
+    let env = env().await;
+    let arn = create(&env, "db", text("old")).await;
+    let before = record(&env, &arn).await;
+    let cases: Vec<(RotateRequest, &str)> = vec![
+        (
+            RotateRequest {
+                lambda_arn: Some("arn:aws:lambda:us-east-1:123456789012:function:unknown".to_owned()),
+                ..RotateRequest::default()
+            },
+            "cannot invoke the specified Lambda function",
+        ),
+        (
+            RotateRequest {
+                lambda_arn: Some(FUNCTION.to_owned()),
+                schedule_expression: Some("cron(0 10 * * MON *)".to_owned()),
+                ..RotateRequest::default()
+            },
+            "must be ?",
+        ),
+        (
+            RotateRequest {
+                lambda_arn: Some(FUNCTION.to_owned()),
+                schedule_expression: Some("rate(1 hour)".to_owned()),
+                ..RotateRequest::default()
+            },
+            "at least 4 hours",
+        ),
+        (RotateRequest::default(), "No Lambda rotation function ARN"),
+    ];
+    for (mut request, wanted) in cases {
+        request.secret_id = arn.clone();
+        let err = env
+            .services
+            .rotation
+            .rotate_secret(&env.services, &env.root, request)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(wanted), "{err}");
+        assert_eq!(record(&env, &arn).await, before);
+        assert_eq!(env.services.store.rotation_job(&arn).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn two_engines_on_one_store_run_each_rotation_once() {
+    let first = env().await;
+    let second = env_on(Arc::clone(&first.services.store), Arc::clone(&first.clock), false).await;
+    let mut arns = Vec::new();
+    for n in 0..12 {
+        let arn = create(&first, &format!("s{n}"), text("old")).await;
+        rotate(&first, &arn, &format!("00000000-0000-4000-8000-0000000000{n:02}"))
+            .await
+            .unwrap();
+        arns.push(arn);
+    }
+    let (a, b) = tokio::join!(
+        first.services.rotation.run_due(&first.services),
+        second.services.rotation.run_due(&second.services)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 12);
+    for (n, arn) in arns.iter().enumerate() {
+        let after = record(&first, arn).await;
+        // Exactly one new version per rotation: the token's, now current; nothing else was created.
+        assert_eq!(after.versions.len(), 2, "{arn}");
+        assert_eq!(
+            stages_of(&after, &format!("00000000-0000-4000-8000-0000000000{n:02}")),
+            ["AWSCURRENT"]
+        );
+    }
+}
