@@ -194,14 +194,18 @@ pub const CRYPTO_CRATES: [&str; 12] = [
 /// The crate allowed the crypto primitives.
 pub const CRYPTO_OWNER: &str = "strongroom-crypto";
 
-/// The TLS stack, which brings its own crypto provider: only the server may depend on it.
-pub const TLS_CRATES: [&str; 3] = ["rustls", "tokio-rustls", "rcgen"];
+/// The TLS stack, which brings its own crypto provider: only the server (its listener) and the caching
+/// client (its HTTPS connections) may depend on it.
+pub const TLS_CRATES: [&str; 4] = ["rustls", "tokio-rustls", "hyper-rustls", "rcgen"];
 
-/// The crate allowed the TLS stack.
+/// The crate allowed the TLS stack for serving.
 pub const TLS_OWNER: &str = "strongroom-server";
 
+/// Every crate allowed the TLS stack: the server, and the client crate that calls AWS APIs over HTTPS.
+pub const TLS_OWNERS: [&str; 2] = [TLS_OWNER, "strongroom-cache"];
+
 /// Every direct dependency that breaks crypto confinement: a primitive outside `strongroom-crypto`, the TLS
-/// stack outside `strongroom-server`, or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
+/// stack outside [`TLS_OWNERS`], or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
 /// anywhere but `[dev-dependencies]`, where tests use it as a client.
 pub fn check_crypto(packages: &[Package]) -> Vec<String> {
     let mut offenders = Vec::new();
@@ -210,8 +214,11 @@ pub fn check_crypto(packages: &[Package]) -> Vec<String> {
             let name = dep.name.as_str();
             let problem = if CRYPTO_CRATES.contains(&name) && package.name != CRYPTO_OWNER {
                 Some(format!("crypto primitives belong in `{CRYPTO_OWNER}` alone"))
-            } else if TLS_CRATES.contains(&name) && package.name != TLS_OWNER {
-                Some(format!("the TLS stack belongs in `{TLS_OWNER}` alone"))
+            } else if TLS_CRATES.contains(&name) && !TLS_OWNERS.contains(&package.name.as_str()) {
+                Some(format!(
+                    "the TLS stack belongs in {} alone",
+                    TLS_OWNERS.map(|o| format!("`{o}`")).join(" and ")
+                ))
             } else if name.starts_with("aws-sdk-") && dep.kind != DepKind::Dev {
                 Some("the AWS SDK is for tests only (a dev-dependency)".to_owned())
             } else {
@@ -359,6 +366,10 @@ mod tests {
                     ("serde", DepKind::Normal),
                 ],
             ),
+            package(
+                "strongroom-cache",
+                &[("rustls", DepKind::Normal), ("hyper-rustls", DepKind::Normal)],
+            ),
         ];
         assert_eq!(check_crypto(&good), Vec::<String>::new());
 
@@ -376,9 +387,10 @@ mod tests {
                 &[("aws-lc-rs", DepKind::Normal), ("aws-sdk-sts", DepKind::Normal)],
             ),
             package(CRYPTO_OWNER, &[("tokio-rustls", DepKind::Normal)]),
+            package("strongroom-agent", &[("hyper-rustls", DepKind::Normal)]),
         ];
         let offenders = check_crypto(&bad);
-        assert_eq!(offenders.len(), 6, "{offenders:#?}");
+        assert_eq!(offenders.len(), 7, "{offenders:#?}");
         assert_eq!(
             offenders[0],
             "`strongroom-sigv4` has `hmac` as a normal dependency: crypto primitives belong in `strongroom-crypto` alone"
