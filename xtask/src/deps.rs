@@ -197,16 +197,18 @@ pub const CRYPTO_CRATES: [&str; 14] = [
 /// The crate allowed the crypto primitives.
 pub const CRYPTO_OWNER: &str = "strongroom-crypto";
 
-/// The TLS stack, which brings its own crypto provider: only the server may depend on it.
-pub const TLS_CRATES: [&str; 3] = ["rustls", "tokio-rustls", "rcgen"];
+/// The TLS stack, which brings its own crypto provider: only the server (its listener) and the caching
+/// client (its HTTPS connections) may depend on it.
+pub const TLS_CRATES: [&str; 4] = ["rustls", "tokio-rustls", "hyper-rustls", "rcgen"];
 
-/// The crate allowed the TLS stack.
+/// The crate allowed the TLS stack for serving.
 pub const TLS_OWNER: &str = "strongroom-server";
 
-/// Narrow exceptions to the TLS rule: the signing helper is an HTTPS client (rustls, no certificate
-/// generation), and `strongroom-crypto` makes certificates with rcgen.
-pub const TLS_EXCEPTIONS: [(&str, &[&str]); 2] = [
+/// Narrow exceptions to the TLS rule: the signing helper and the caching client are HTTPS clients (rustls,
+/// no certificate generation), and `strongroom-crypto` makes certificates with rcgen.
+pub const TLS_EXCEPTIONS: [(&str, &[&str]); 3] = [
     ("strongroom-signing-helper", &["rustls", "tokio-rustls"]),
+    ("strongroom-cache", &["rustls", "tokio-rustls", "hyper-rustls"]),
     ("strongroom-crypto", &["rcgen"]),
 ];
 
@@ -218,7 +220,7 @@ fn tls_allowed(krate: &str, tls_crate: &str) -> bool {
 }
 
 /// Every direct dependency that breaks crypto confinement: a primitive outside `strongroom-crypto`, the TLS
-/// stack outside `strongroom-server`, or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
+/// stack outside `strongroom-server` and its narrow exceptions, or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
 /// anywhere but `[dev-dependencies]`, where tests use it as a client.
 pub fn check_crypto(packages: &[Package]) -> Vec<String> {
     let mut offenders = Vec::new();
@@ -376,6 +378,10 @@ mod tests {
                     ("serde", DepKind::Normal),
                 ],
             ),
+            package(
+                "strongroom-cache",
+                &[("rustls", DepKind::Normal), ("hyper-rustls", DepKind::Normal)],
+            ),
         ];
         let exceptions = [
             package(
@@ -406,9 +412,10 @@ mod tests {
             package(CRYPTO_OWNER, &[("tokio-rustls", DepKind::Normal)]),
             package("strongroom-signing-helper", &[("rcgen", DepKind::Normal)]),
             package("strongroom-service", &[("x509-parser", DepKind::Normal)]),
+            package("strongroom-agent", &[("hyper-rustls", DepKind::Normal)]),
         ];
         let offenders = check_crypto(&bad);
-        assert_eq!(offenders.len(), 8, "{offenders:#?}");
+        assert_eq!(offenders.len(), 9, "{offenders:#?}");
         assert_eq!(
             offenders[0],
             "`strongroom-sigv4` has `hmac` as a normal dependency: crypto primitives belong in `strongroom-crypto` alone"

@@ -28,7 +28,7 @@ fn allowed_deps() {
 fn crypto_confinement() {
     assert_clean(
         "crypto-confinement",
-        "crypto primitives only in strongroom-crypto, the TLS stack only in strongroom-server, \
+        "crypto primitives only in strongroom-crypto, the TLS stack only in strongroom-server and strongroom-cache, \
          aws-sdk-* only as dev-dependencies",
     );
 }
