@@ -343,6 +343,7 @@ fn redact(text: &str, server: &TestServer) -> String {
     let mut out = common::redact(text, server);
     for (open, close, label) in [
         ("<UserId>", "</UserId>", "[USER_ID]"),
+        ("<RoleId>", "</RoleId>", "[ROLE_ID]"),
         ("<CreateDate>", "</CreateDate>", "[TIME]"),
     ] {
         let mut from = 0;
