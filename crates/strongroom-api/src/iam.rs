@@ -42,8 +42,20 @@ pub struct User<'a> {
     pub user_id: &'a str,
     pub arn: &'a str,
     pub create_date: Timestamp,
+    /// The ARN of the user's permissions boundary policy.
+    pub permissions_boundary: Option<&'a str>,
     /// Written only when not empty (as AWS does in GetUser and CreateUser; ListUsers never shows tags).
     pub tags: Vec<Tag<'a>>,
+}
+
+/// `PermissionsBoundary` (`AttachedPermissionsBoundary`): always a managed policy.
+fn write_permissions_boundary(w: &mut XmlWriter, arn: Option<&str>) {
+    if let Some(arn) = arn {
+        w.structure("PermissionsBoundary", |w| {
+            w.element("PermissionsBoundaryType", "PermissionsBoundaryPolicy");
+            w.element("PermissionsBoundaryArn", arn);
+        });
+    }
 }
 
 impl User<'_> {
@@ -54,6 +66,7 @@ impl User<'_> {
         w.element("UserId", self.user_id);
         w.element("Arn", self.arn);
         w.timestamp("CreateDate", self.create_date);
+        write_permissions_boundary(w, self.permissions_boundary);
         if !self.tags.is_empty() {
             write_tags(w, &self.tags);
         }
@@ -98,6 +111,22 @@ pub struct ListUserTagsResult<'a> {
 
 impl ListUserTagsResult<'_> {
     pub const ACTION: &'static str = "ListUserTags";
+
+    pub fn write(&self, w: &mut XmlWriter) {
+        write_tags(w, &self.tags);
+        write_page_end(w, self.marker);
+    }
+}
+
+/// The result of `ListRoleTags`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRoleTagsResult<'a> {
+    pub tags: Vec<Tag<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl ListRoleTagsResult<'_> {
+    pub const ACTION: &'static str = "ListRoleTags";
 
     pub fn write(&self, w: &mut XmlWriter) {
         write_tags(w, &self.tags);
@@ -456,6 +485,8 @@ pub struct Role<'a> {
     pub assume_role_policy_document: &'a str,
     pub description: Option<&'a str>,
     pub max_session_duration: u32,
+    /// The ARN of the role's permissions boundary policy.
+    pub permissions_boundary: Option<&'a str>,
     /// Written only when not empty.
     pub tags: Vec<Tag<'a>>,
 }
@@ -473,6 +504,7 @@ impl Role<'_> {
         );
         w.optional("Description", self.description);
         w.integer("MaxSessionDuration", i64::from(self.max_session_duration));
+        write_permissions_boundary(w, self.permissions_boundary);
         if !self.tags.is_empty() {
             write_tags(w, &self.tags);
         }
@@ -534,6 +566,73 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
+/// A line and column in a policy document (`Position`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A statement that decided a simulated request (`Statement`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedStatement<'a> {
+    pub source_policy_id: &'a str,
+    pub source_policy_type: &'a str,
+    pub start_position: Option<Position>,
+    pub end_position: Option<Position>,
+}
+
+/// One simulated request (`EvaluationResult`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationResult<'a> {
+    pub eval_action_name: &'a str,
+    pub eval_resource_name: &'a str,
+    /// `allowed`, `explicitDeny` or `implicitDeny`.
+    pub eval_decision: &'a str,
+    pub matched_statements: Vec<MatchedStatement<'a>>,
+    /// `PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`, when the principal has a boundary.
+    pub allowed_by_permissions_boundary: Option<bool>,
+}
+
+fn write_position(w: &mut XmlWriter, name: &str, position: Option<Position>) {
+    if let Some(position) = position {
+        w.structure(name, |w| {
+            w.integer("Line", i64::from(position.line));
+            w.integer("Column", i64::from(position.column));
+        });
+    }
+}
+
+/// The result of `SimulatePrincipalPolicy` and `SimulateCustomPolicy` (`SimulatePolicyResponse`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimulatePolicyResult<'a> {
+    pub evaluation_results: Vec<EvaluationResult<'a>>,
+    pub marker: Option<&'a str>,
+}
+
+impl SimulatePolicyResult<'_> {
+    pub fn write(&self, w: &mut XmlWriter) {
+        w.members("EvaluationResults", &self.evaluation_results, |w, result| {
+            w.element("EvalActionName", result.eval_action_name);
+            w.element("EvalResourceName", result.eval_resource_name);
+            w.element("EvalDecision", result.eval_decision);
+            w.members("MatchedStatements", &result.matched_statements, |w, statement| {
+                w.element("SourcePolicyId", statement.source_policy_id);
+                w.element("SourcePolicyType", statement.source_policy_type);
+                write_position(w, "StartPosition", statement.start_position);
+                write_position(w, "EndPosition", statement.end_position);
+            });
+            w.member_list("MissingContextValues", std::iter::empty::<&str>());
+            if let Some(allowed) = result.allowed_by_permissions_boundary {
+                w.structure("PermissionsBoundaryDecisionDetail", |w| {
+                    w.boolean("AllowedByPermissionsBoundary", allowed);
+                });
+            }
+        });
+        write_page_end(w, self.marker);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +654,7 @@ mod tests {
                 user_id: "123456789012",
                 arn: "arn:aws:iam::123456789012:root",
                 create_date: Timestamp::from_unix_millis(1_700_000_000_000),
+                permissions_boundary: None,
                 tags: Vec::new(),
             },
         };

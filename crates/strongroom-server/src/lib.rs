@@ -112,6 +112,11 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
     let tls = acceptor.is_some();
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_maintenance, maintenance_stopped) = tokio::sync::watch::channel(false);
+    let key_usage = tokio::spawn(tasks::flush_key_usage(
+        Arc::clone(&state),
+        tasks::KEY_USAGE_FLUSH_INTERVAL,
+        maintenance_stopped.clone(),
+    ));
     let maintenance = tokio::spawn(tasks::maintenance(
         Arc::clone(&state),
         tasks::MAINTENANCE_INTERVAL,
@@ -130,6 +135,7 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
         let _ = stop_maintenance.send(true);
         let _ = maintenance.await;
         let _ = rotation.await;
+        let _ = key_usage.await;
         // Every request has finished; dropping the last handle lets the audit writer drain and end.
         state.services.audit.flush().await;
         drop(state);

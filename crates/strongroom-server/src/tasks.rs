@@ -1,6 +1,6 @@
 //! Background work on a timer: purging secrets whose recovery window has passed, deleting KMS keys whose
-//! waiting period has passed, and rotating KMS keys on their schedule; and, on a shorter timer, running
-//! secret rotation steps and sending notifications.
+//! waiting period has passed, rotating KMS keys on their schedule, and writing when access keys were last
+//! used; and, on a shorter timer, running secret rotation steps and sending notifications.
 //!
 //! Each step is safe to run on every node at once: each is a compare-and-set write, so when two nodes race,
 //! one wins and the other finds nothing left to do.
@@ -14,6 +14,32 @@ use crate::http::AppState;
 
 /// How often maintenance runs.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often the access key uses noted in memory are written to the store.
+pub const KEY_USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Writes the noted access key uses every `interval`, and once more when `stop` changes (at shutdown, after
+/// the last request), so that no use noted on this node is lost.
+pub async fn flush_key_usage(state: Arc<AppState>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => flush_key_usage_once(&state).await,
+            _ = stop.changed() => {
+                flush_key_usage_once(&state).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn flush_key_usage_once(state: &AppState) {
+    if let Err(err) = state.services.key_usage.flush().await {
+        // The uses stay noted and go with the next flush.
+        tracing::warn!(error = %err, "recording when access keys were last used failed");
+    }
+}
 
 /// Runs maintenance every `interval` until `stop` changes.
 pub async fn maintenance(state: Arc<AppState>, interval: Duration, mut stop: watch::Receiver<bool>) {

@@ -343,6 +343,7 @@ fn redact(text: &str, server: &TestServer) -> String {
     let mut out = common::redact(text, server);
     for (open, close, label) in [
         ("<UserId>", "</UserId>", "[USER_ID]"),
+        ("<RoleId>", "</RoleId>", "[ROLE_ID]"),
         ("<CreateDate>", "</CreateDate>", "[TIME]"),
     ] {
         let mut from = 0;
@@ -1833,4 +1834,496 @@ async fn assume_role_needs_the_trust_policy_and_delegated_identity_policies() {
         assumed.assumed_role_user().unwrap().arn(),
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/account/s1")
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Role updates and tags, permissions boundaries, access key last use, the policy simulator.
+
+/// Creates a managed policy `name` under `/b/` allowing `action`; returns its ARN.
+async fn managed_policy(client: &aws_sdk_iam::Client, name: &str, action: &str) -> String {
+    let created = client
+        .create_policy()
+        .policy_name(name)
+        .path("/b/")
+        .policy_document(allow(action))
+        .send()
+        .await
+        .unwrap();
+    created.policy().unwrap().arn().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn role_updates_and_tags() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    client
+        .create_role()
+        .role_name("deploy")
+        .assume_role_policy_document(trust_of(&format!("arn:aws:iam::{ACCOUNT}:root")))
+        .tags(tag("team", "a"))
+        .send()
+        .await
+        .unwrap();
+
+    client
+        .update_role()
+        .role_name("Deploy")
+        .description("ships things")
+        .max_session_duration(7200)
+        .send()
+        .await
+        .unwrap();
+    let role = client.get_role().role_name("deploy").send().await.unwrap();
+    let role = role.role().unwrap();
+    assert_eq!(role.description(), Some("ships things"));
+    assert_eq!(role.max_session_duration(), Some(7200));
+    let described = client
+        .update_role_description()
+        .role_name("deploy")
+        .description("new words")
+        .send()
+        .await
+        .unwrap();
+    let described = described.role().unwrap();
+    assert_eq!(described.description(), Some("new words"));
+    assert_eq!(described.max_session_duration(), Some(7200));
+    assert_eq!(described.tags(), [tag("team", "a")]);
+
+    let err = client
+        .update_role()
+        .role_name("deploy")
+        .max_session_duration(60)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "ValidationError", 400);
+    let err = client
+        .update_role()
+        .role_name("nobody")
+        .description("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    client
+        .tag_role()
+        .role_name("deploy")
+        .tags(tag("env", "prod"))
+        .tags(tag("team", "b"))
+        .send()
+        .await
+        .unwrap();
+    let tags = client
+        .list_role_tags()
+        .role_name("deploy")
+        .max_items(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags(), [tag("team", "b")]);
+    assert!(tags.is_truncated());
+    let rest = client
+        .list_role_tags()
+        .role_name("deploy")
+        .marker(tags.marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.tags(), [tag("env", "prod")]);
+    assert!(!rest.is_truncated());
+    client
+        .untag_role()
+        .role_name("deploy")
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let tags = client.list_role_tags().role_name("deploy").send().await.unwrap();
+    assert_eq!(tags.tags(), [tag("env", "prod")]);
+    let mut too_many = client.tag_role().role_name("deploy");
+    for i in 0..50 {
+        too_many = too_many.tags(tag(&format!("k{i}"), "v"));
+    }
+    assert_error(too_many.send().await.unwrap_err(), "LimitExceeded", 409);
+    let err = client
+        .tag_role()
+        .role_name("nobody")
+        .tags(tag("a", "b"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .list_role_tags()
+        .role_name("nobody")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    // A user allowed only TagRole on this role may tag it, and nothing else.
+    let (id, secret) = user_with_key(&client, "tagger").await;
+    client
+        .put_user_policy()
+        .user_name("tagger")
+        .policy_name("tag")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"iam:TagRole","Resource":"arn:aws:iam::{ACCOUNT}:role/deploy"}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let tagger = iam_with(&server, &id, &secret);
+    tagger
+        .tag_role()
+        .role_name("deploy")
+        .tags(tag("by", "tagger"))
+        .send()
+        .await
+        .unwrap();
+    let err = tagger
+        .untag_role()
+        .role_name("deploy")
+        .tag_keys("by")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+}
+
+#[tokio::test]
+async fn permissions_boundaries_are_stored_shown_and_protect_their_policy() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    let arn = managed_policy(&client, "Boundary", "s3:*").await;
+    let missing = format!("arn:aws:iam::{ACCOUNT}:policy/b/Missing");
+
+    let err = client
+        .create_user()
+        .user_name("alice")
+        .permissions_boundary(&missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let created = client
+        .create_user()
+        .user_name("alice")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap();
+    let boundary = created.user().unwrap().permissions_boundary().unwrap();
+    assert_eq!(boundary.permissions_boundary_arn(), Some(arn.as_str()));
+    assert_eq!(
+        boundary.permissions_boundary_type().map(|t| t.as_str()),
+        Some("PermissionsBoundaryPolicy")
+    );
+    let listed = client.list_users().send().await.unwrap();
+    assert_eq!(
+        listed.users()[0]
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn()),
+        Some(arn.as_str())
+    );
+    client
+        .delete_user_permissions_boundary()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let got = client.get_user().user_name("alice").send().await.unwrap();
+    assert!(got.user().unwrap().permissions_boundary().is_none());
+    client
+        .put_user_permissions_boundary()
+        .user_name("alice")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap();
+    let got = client.get_user().user_name("alice").send().await.unwrap();
+    assert!(got.user().unwrap().permissions_boundary().is_some());
+    let err = client
+        .put_user_permissions_boundary()
+        .user_name("nobody")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+
+    let created = client
+        .create_role()
+        .role_name("deploy")
+        .assume_role_policy_document(trust_of(&format!("arn:aws:iam::{ACCOUNT}:root")))
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(created.role().unwrap().permissions_boundary().is_some());
+    client
+        .delete_role_permissions_boundary()
+        .role_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .put_role_permissions_boundary()
+        .role_name("deploy")
+        .permissions_boundary(&missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .put_role_permissions_boundary()
+        .role_name("deploy")
+        .permissions_boundary("not-an-arn-but-long-enough")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "InvalidInput", 400);
+    client
+        .put_role_permissions_boundary()
+        .role_name("deploy")
+        .permissions_boundary(&arn)
+        .send()
+        .await
+        .unwrap();
+    let listed = client.list_roles().send().await.unwrap();
+    assert_eq!(
+        listed.roles()[0]
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn()),
+        Some(arn.as_str())
+    );
+
+    // The policy is in use while it bounds anyone.
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .delete_user_permissions_boundary()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    let err = client.delete_policy().policy_arn(&arn).send().await.unwrap_err();
+    assert_error(err, "DeleteConflict", 409);
+    client
+        .delete_role_permissions_boundary()
+        .role_name("deploy")
+        .send()
+        .await
+        .unwrap();
+    client.delete_policy().policy_arn(&arn).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_access_key_last_used_reports_the_recorded_use() {
+    let store: std::sync::Arc<dyn strongroom_service::Store> =
+        std::sync::Arc::new(strongroom_store_sqlite::SqliteStore::memory().await.unwrap());
+    let server = TestServer::on_store(std::sync::Arc::clone(&store)).await;
+    let client = iam(&server);
+    let (id, _) = user_with_key(&client, "alice").await;
+
+    let never = client
+        .get_access_key_last_used()
+        .access_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let never = never.access_key_last_used().unwrap();
+    assert_eq!((never.service_name(), never.region()), ("N/A", "N/A"));
+    assert!(never.last_used_date().is_none());
+
+    let used_at = strongroom_types::OffsetDateTime::from_unix_timestamp(1_750_000_000).unwrap();
+    store
+        .record_access_key_use(&[strongroom_store::iam::AccessKeyUse {
+            access_key_id: id.parse().unwrap(),
+            used_at,
+            service: "secretsmanager".to_owned(),
+            region: "eu-west-1".to_owned(),
+        }])
+        .await
+        .unwrap();
+    let used = client
+        .get_access_key_last_used()
+        .access_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.user_name(), Some("alice"));
+    let used = used.access_key_last_used().unwrap();
+    assert_eq!(
+        (used.service_name(), used.region()),
+        ("secretsmanager", "eu-west-1")
+    );
+    assert_eq!(used.last_used_date().map(|d| d.secs()), Some(1_750_000_000));
+
+    let err = client
+        .get_access_key_last_used()
+        .access_key_id("AKIA0000000000000000")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+}
+
+#[tokio::test]
+async fn simulate_principal_policy_for_alice_and_bob() {
+    let server = TestServer::sqlite().await;
+    let client = iam(&server);
+    for name in ["Alice", "Bob"] {
+        client.create_user().user_name(name).send().await.unwrap();
+    }
+    client
+        .put_user_policy()
+        .user_name("Alice")
+        .policy_name("own-keys")
+        .policy_document(OWN_KEYS_POLICY)
+        .send()
+        .await
+        .unwrap();
+    let alice = format!("arn:aws:iam::{ACCOUNT}:user/Alice");
+    let bob = format!("arn:aws:iam::{ACCOUNT}:user/Bob");
+    let simulated = client
+        .simulate_principal_policy()
+        .policy_source_arn(&alice)
+        .action_names("iam:ListAccessKeys")
+        .resource_arns(&alice)
+        .resource_arns(&bob)
+        .send()
+        .await
+        .unwrap();
+    let results = simulated.evaluation_results();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0].eval_resource_name(), Some(alice.as_str()));
+    assert_eq!(results[0].eval_decision().as_str(), "allowed");
+    let statement = &results[0].matched_statements()[0];
+    assert_eq!(statement.source_policy_id(), Some("own-keys"));
+    assert_eq!(statement.source_policy_type().map(|t| t.as_str()), Some("user"));
+    assert_eq!(
+        statement.start_position().map(|p| (p.line(), p.column())),
+        Some((1, 38))
+    );
+    assert_eq!(results[1].eval_resource_name(), Some(bob.as_str()));
+    assert_eq!(results[1].eval_decision().as_str(), "implicitDeny");
+    assert!(results[1].matched_statements().is_empty());
+
+    let denied = client
+        .simulate_custom_policy()
+        .policy_input_list(OWN_KEYS_POLICY)
+        .policy_input_list(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}}"#,
+        )
+        .action_names("iam:GetUser")
+        .resource_arns(&alice)
+        .caller_arn(&alice)
+        .context_entries(
+            aws_sdk_iam::types::ContextEntry::builder()
+                .context_key_name("aws:MultiFactorAuthPresent")
+                .context_key_values("false")
+                .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::Boolean)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let result = &denied.evaluation_results()[0];
+    assert_eq!(result.eval_decision().as_str(), "explicitDeny");
+    assert_eq!(
+        result.matched_statements()[0].source_policy_id(),
+        Some("PolicyInputList.2")
+    );
+
+    let err = client
+        .simulate_principal_policy()
+        .policy_source_arn(format!("arn:aws:iam::{ACCOUNT}:user/Nobody"))
+        .action_names("iam:GetUser")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "NoSuchEntity", 404);
+    let err = client
+        .simulate_custom_policy()
+        .policy_input_list("{")
+        .action_names("iam:GetUser")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "InvalidInput", 400);
+
+    // Bob may not simulate Alice without iam:SimulatePrincipalPolicy.
+    let key = client.create_access_key().user_name("Bob").send().await.unwrap();
+    let key = key.access_key().unwrap();
+    let as_bob = iam_with(&server, key.access_key_id(), key.secret_access_key());
+    let err = as_bob
+        .simulate_principal_policy()
+        .policy_source_arn(&alice)
+        .action_names("iam:GetUser")
+        .send()
+        .await
+        .unwrap_err();
+    assert_error(err, "AccessDenied", 403);
+}
+
+#[tokio::test]
+async fn wire_snapshots_of_roles_boundaries_and_simulation() {
+    let server = TestServer::sqlite().await;
+    let send = |body: String| {
+        let request = server.request("iam").query_action(&body);
+        async move { request.send().await }
+    };
+    let trust = trust_of(&format!("arn:aws:iam::{ACCOUNT}:root"));
+    let policy = send(format!(
+        "Action=CreatePolicy&Version=2010-05-08&PolicyName=Boundary&PolicyDocument={}",
+        form(&allow("s3:*"))
+    ))
+    .await;
+    assert_eq!(policy.status, 200);
+    let boundary = format!("arn:aws:iam::{ACCOUNT}:policy/Boundary");
+    let created = send(format!(
+        "Action=CreateRole&Version=2010-05-08&RoleName=deploy&AssumeRolePolicyDocument={}&PermissionsBoundary={}&Tags.member.1.Key=team&Tags.member.1.Value=blue",
+        form(&trust),
+        form(&boundary)
+    ))
+    .await;
+    assert_eq!(created.status, 200);
+    let updated =
+        send("Action=UpdateRole&Version=2010-05-08&RoleName=deploy&MaxSessionDuration=7200".to_owned()).await;
+    assert_eq!(updated.status, 200);
+    insta::assert_snapshot!("iam_update_role", redact(&updated.body, &server));
+    let got = send("Action=GetRole&Version=2010-05-08&RoleName=deploy".to_owned()).await;
+    insta::assert_snapshot!("iam_get_role_with_boundary", redact(&got.body, &server));
+    let tags = send("Action=ListRoleTags&Version=2010-05-08&RoleName=deploy".to_owned()).await;
+    insta::assert_snapshot!("iam_list_role_tags", redact(&tags.body, &server));
+    let conflict = send(format!(
+        "Action=DeletePolicy&Version=2010-05-08&PolicyArn={}",
+        form(&boundary)
+    ))
+    .await;
+    assert_eq!(conflict.status, 409);
+    insta::assert_snapshot!(
+        "iam_delete_policy_used_as_boundary",
+        redact(&conflict.body, &server)
+    );
+    let simulated = send(format!(
+        "Action=SimulateCustomPolicy&Version=2010-05-08&PolicyInputList.member.1={}&ActionNames.member.1=s3%3AGetObject&ActionNames.member.2=kms%3ADecrypt&PermissionsBoundaryPolicyInputList.member.1={}",
+        form(&allow("s3:*")),
+        form(&allow("s3:Get*"))
+    ))
+    .await;
+    assert_eq!(simulated.status, 200);
+    insta::assert_snapshot!("iam_simulate_custom_policy", redact(&simulated.body, &server));
+}
+
+/// `text` percent-encoded for a form body.
+fn form(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

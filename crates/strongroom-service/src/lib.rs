@@ -11,6 +11,7 @@ pub mod bootstrap;
 mod caller;
 mod error;
 pub mod iam;
+pub mod key_usage;
 mod keyring;
 pub mod kms;
 pub mod rotation;
@@ -35,6 +36,8 @@ pub struct Services {
     pub audit: audit::AuditTrail,
     pub authz: authz::Authorizer,
     pub iam: iam::Iam,
+    /// When each access key was last used; authentication notes, a server task flushes.
+    pub key_usage: Arc<key_usage::KeyUsage>,
     pub kms: Arc<kms::Kms>,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
@@ -68,6 +71,7 @@ impl Services {
             auth: auth::Authenticator::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             authz: authz::Authorizer::new(Arc::clone(&clock)),
             iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
+            key_usage: Arc::new(key_usage::KeyUsage::new(Arc::clone(&store))),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
 use strongroom_store::iam::{
-    GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord,
-    PolicyDeletion, PolicyVersionRecord, RoleDeletion, UserDeletion, VersionCreation, VersionDeletion,
-    name_key,
+    AccessKeyUse, GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation,
+    ManagedPolicyRecord, PolicyDeletion, PolicyVersionRecord, RoleDeletion, UserDeletion, VersionCreation,
+    VersionDeletion, name_key,
 };
 use strongroom_store::kms::{decode_tags, encode_tags};
 use strongroom_store::{AccessKeyRecord, AccessKeyStatus, IamStore, StoreError};
@@ -19,7 +19,8 @@ use crate::error::{corrupt, map_sqlx};
 use crate::{SqliteStore, access_key_from_row, from_millis, get, to_millis};
 
 const USERS: &str = "iam_users";
-const USER_COLUMNS: &str = "user_id, account_id, name, path, created_at_ms, tags, revision";
+const USER_COLUMNS: &str =
+    "user_id, account_id, name, path, created_at_ms, tags, revision, permissions_boundary";
 const KEY_COLUMNS: &str = "access_key_id, account_id, owner_user, status, sealed_secret, created_at_ms";
 
 fn revision_to_db(revision: u64) -> Result<i64, StoreError> {
@@ -40,6 +41,7 @@ fn user_from_row(row: &SqliteRow) -> Result<IamUserRecord, StoreError> {
         created_at: from_millis(USERS, "created_at_ms", get(row, "created_at_ms")?)?,
         tags: decode_tags(&tags).ok_or_else(|| corrupt(USERS, "tags", "not in the tag encoding"))?,
         revision: u64::try_from(revision).map_err(|_| corrupt(USERS, "revision", "negative"))?,
+        permissions_boundary: get(row, "permissions_boundary")?,
     })
 }
 
@@ -170,11 +172,12 @@ async fn count_keys(
 
 const ROLES: &str = "iam_roles";
 const ROLE_COLUMNS: &str = "r.role_id, r.account_id, r.name, r.path, r.description, r.assume_role_policy, \
-     r.max_session_duration, r.created_at_ms, r.tags";
+     r.max_session_duration, r.created_at_ms, r.tags, r.permissions_boundary, r.revision";
 
 fn role_from_row(row: &SqliteRow) -> Result<IamRoleRecord, StoreError> {
     let account_id: String = get(row, "account_id")?;
     let tags: String = get(row, "tags")?;
+    let revision: i64 = get(row, "revision")?;
     Ok(IamRoleRecord {
         account_id: account_id
             .parse::<AccountId>()
@@ -187,6 +190,8 @@ fn role_from_row(row: &SqliteRow) -> Result<IamRoleRecord, StoreError> {
         max_session_duration: to_u32(ROLES, "max_session_duration", get(row, "max_session_duration")?)?,
         created_at: from_millis(ROLES, "created_at_ms", get(row, "created_at_ms")?)?,
         tags: decode_tags(&tags).ok_or_else(|| corrupt(ROLES, "tags", "not in the tag encoding"))?,
+        permissions_boundary: get(row, "permissions_boundary")?,
+        revision: u64::try_from(revision).map_err(|_| corrupt(ROLES, "revision", "negative"))?,
     })
 }
 
@@ -224,7 +229,7 @@ impl IamStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn create_iam_user(&self, user: &IamUserRecord) -> Result<(), StoreError> {
         sqlx::query(&format!(
-            "INSERT INTO iam_users ({USER_COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            "INSERT INTO iam_users ({USER_COLUMNS}, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         ))
         .bind(user.user_id.as_str())
         .bind(user.account_id.as_str())
@@ -233,6 +238,7 @@ impl IamStore for SqliteStore {
         .bind(to_millis(user.created_at)?)
         .bind(encode_tags(&user.tags))
         .bind(revision_to_db(user.revision)?)
+        .bind(user.permissions_boundary.as_deref())
         .bind(name_key(&user.name))
         .execute(&self.writer)
         .await
@@ -296,7 +302,7 @@ impl IamStore for SqliteStore {
         }
         sqlx::query(
             "UPDATE iam_users SET name = ?2, name_key = ?3, path = ?4, created_at_ms = ?5, tags = ?6, \
-             revision = ?7 WHERE user_id = ?1",
+             revision = ?7, permissions_boundary = ?8 WHERE user_id = ?1",
         )
         .bind(user.user_id.as_str())
         .bind(user.name.as_str())
@@ -305,6 +311,7 @@ impl IamStore for SqliteStore {
         .bind(to_millis(user.created_at)?)
         .bind(encode_tags(&user.tags))
         .bind(revision_to_db(user.revision)?)
+        .bind(user.permissions_boundary.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(map_sqlx)?;
@@ -811,6 +818,20 @@ impl IamStore for SqliteStore {
         if attached > 0 {
             return Ok(PolicyDeletion::Attached);
         }
+        let boundary_of = count_in(
+            &mut tx,
+            "WITH policy AS (SELECT 'arn:aws:iam::' || account_id || ':policy' || path || name AS arn, \
+                                    account_id FROM iam_policies WHERE policy_id = ?1) \
+             SELECT (SELECT COUNT(*) FROM iam_users u, policy \
+                      WHERE u.account_id = policy.account_id AND u.permissions_boundary = policy.arn) \
+                  + (SELECT COUNT(*) FROM iam_roles r, policy \
+                      WHERE r.account_id = policy.account_id AND r.permissions_boundary = policy.arn)",
+            &policy_id,
+        )
+        .await?;
+        if boundary_of > 0 {
+            return Ok(PolicyDeletion::UsedAsBoundary);
+        }
         let versions = count_in(
             &mut tx,
             "SELECT COUNT(*) FROM iam_policy_versions WHERE policy_id = ?1",
@@ -1100,7 +1121,7 @@ impl IamStore for SqliteStore {
         // One statement: the group's row comes back (with NULL user columns) even without members.
         let rows = sqlx::query(
             "SELECT u.user_id IS NOT NULL AS member, u.user_id, u.account_id, u.name, u.path, \
-                    u.created_at_ms, u.tags, u.revision \
+                    u.created_at_ms, u.tags, u.revision, u.permissions_boundary \
                FROM iam_groups g LEFT JOIN iam_group_members m ON m.group_id = g.group_id \
                LEFT JOIN iam_users u ON u.user_id = m.user_id \
               WHERE g.account_id = ?1 AND g.name_key = ?2 ORDER BY u.name_key",
@@ -1332,8 +1353,8 @@ impl IamStore for SqliteStore {
     async fn create_iam_role(&self, role: &IamRoleRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO iam_roles (role_id, account_id, name, name_key, path, description, \
-             assume_role_policy, max_session_duration, created_at_ms, tags) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             assume_role_policy, max_session_duration, created_at_ms, tags, permissions_boundary, revision) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .bind(role.role_id.as_str())
         .bind(role.account_id.as_str())
@@ -1345,6 +1366,8 @@ impl IamStore for SqliteStore {
         .bind(i64::from(role.max_session_duration))
         .bind(to_millis(role.created_at)?)
         .bind(encode_tags(&role.tags))
+        .bind(role.permissions_boundary.as_deref())
+        .bind(revision_to_db(role.revision)?)
         .execute(&self.writer)
         .await
         .map_err(map_sqlx)?;
@@ -1398,12 +1421,48 @@ impl IamStore for SqliteStore {
         let Some(role_id) = find_role(&mut tx, account, name).await? else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query("UPDATE iam_roles SET assume_role_policy = ?2 WHERE role_id = ?1")
-            .bind(role_id.as_str())
-            .bind(document)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+        sqlx::query(
+            "UPDATE iam_roles SET assume_role_policy = ?2, revision = revision + 1 WHERE role_id = ?1",
+        )
+        .bind(role_id.as_str())
+        .bind(document)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_iam_role(&self, role: &IamRoleRecord, expected_revision: u64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let stored: Option<(String, i64)> =
+            sqlx::query_as("SELECT account_id, revision FROM iam_roles WHERE role_id = ?1")
+                .bind(role.role_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
+        let Some((account, revision)) = stored else {
+            return Err(StoreError::NotFound);
+        };
+        if account != role.account_id.as_str() {
+            return Err(StoreError::NotFound);
+        }
+        if revision != revision_to_db(expected_revision)? {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query(
+            "UPDATE iam_roles SET description = ?2, max_session_duration = ?3, tags = ?4, \
+             permissions_boundary = ?5, revision = ?6 WHERE role_id = ?1",
+        )
+        .bind(role.role_id.as_str())
+        .bind(role.description.as_deref())
+        .bind(i64::from(role.max_session_duration))
+        .bind(encode_tags(&role.tags))
+        .bind(role.permissions_boundary.as_deref())
+        .bind(revision_to_db(role.revision)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_sqlx)?;
         tx.commit().await.map_err(map_sqlx)
     }
 
@@ -1637,6 +1696,49 @@ impl IamStore for SqliteStore {
         .await
         .map_err(map_sqlx)?;
         identity_documents(rows)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_access_key_use(&self, uses: &[AccessKeyUse]) -> Result<(), StoreError> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for used in uses {
+            sqlx::query(
+                "UPDATE access_keys SET last_used_at_ms = ?2, last_used_service = ?3, last_used_region = ?4 \
+                 WHERE access_key_id = ?1 AND (last_used_at_ms IS NULL OR last_used_at_ms < ?2)",
+            )
+            .bind(used.access_key_id.as_str())
+            .bind(to_millis(used.used_at)?)
+            .bind(used.service.as_str())
+            .bind(used.region.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_sqlx)?;
+        }
+        tx.commit().await.map_err(map_sqlx)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn access_key_last_used(&self, id: &AccessKeyId) -> Result<Option<AccessKeyUse>, StoreError> {
+        let row: Option<(Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT last_used_at_ms, last_used_service, last_used_region FROM access_keys \
+             WHERE access_key_id = ?1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_sqlx)?;
+        let Some((Some(at), service, region)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(AccessKeyUse {
+            access_key_id: id.clone(),
+            used_at: from_millis("access_keys", "last_used_at_ms", at)?,
+            service: service.unwrap_or_default(),
+            region: region.unwrap_or_default(),
+        }))
     }
 }
 

@@ -31,6 +31,8 @@ pub struct IamUserRecord {
     pub tags: Vec<Tag>,
     /// Starts at 1 and grows by one with every committed change.
     pub revision: u64,
+    /// The ARN of the managed policy that bounds the user's permissions (`arn:aws:iam::ACCOUNT:policy{path}{name}`).
+    pub permissions_boundary: Option<String>,
 }
 
 /// What [`IamStore::delete_iam_user`] did.
@@ -134,6 +136,18 @@ pub enum PolicyDeletion {
     Attached,
     /// Refused: the policy has versions besides its default one.
     HasVersions,
+    /// Refused: the policy is the permissions boundary of a user or role.
+    UsedAsBoundary,
+}
+
+/// One use of an access key: when, and for which service in which region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyUse {
+    pub access_key_id: AccessKeyId,
+    pub used_at: OffsetDateTime,
+    /// The signing name of the service, e.g. `secretsmanager`.
+    pub service: String,
+    pub region: String,
 }
 
 /// An IAM role.
@@ -154,6 +168,10 @@ pub struct IamRoleRecord {
     pub created_at: OffsetDateTime,
     /// In insertion order; keys unique.
     pub tags: Vec<Tag>,
+    /// The ARN of the managed policy that bounds the role's permissions (`arn:aws:iam::ACCOUNT:policy{path}{name}`).
+    pub permissions_boundary: Option<String>,
+    /// Starts at 1 and grows by one with every committed change (trust policy changes included).
+    pub revision: u64,
 }
 
 /// What [`IamStore::delete_iam_role`] did.
@@ -325,8 +343,9 @@ pub trait IamStore: Send + Sync {
         version: u32,
     ) -> Result<VersionDeletion, StoreError>;
 
-    /// Deletes the policy and its (only, default) version unless it is attached or has other versions.
-    /// `NotFound`.
+    /// Deletes the policy and its (only, default) version unless it is attached, is the permissions boundary
+    /// of a user or role of the account (whose stored boundary is the policy's ARN
+    /// `arn:aws:iam::ACCOUNT:policy{path}{name}`), or has other versions. `NotFound`.
     async fn delete_managed_policy(
         &self,
         account: &AccountId,
@@ -489,7 +508,12 @@ pub trait IamStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<IamRoleRecord>, StoreError>;
 
-    /// Replaces the role's trust policy. `NotFound`.
+    /// Replaces the role `role.role_id`'s description, maximum session duration, tags and permissions boundary
+    /// by `role`'s, and its revision by `role.revision`, when its stored revision is `expected_revision` (name,
+    /// path, trust policy and creation time are not changed). `NotFound`, `Conflict` (revision moved).
+    async fn update_iam_role(&self, role: &IamRoleRecord, expected_revision: u64) -> Result<(), StoreError>;
+
+    /// Replaces the role's trust policy and moves its revision up by one. `NotFound`.
     async fn update_role_trust_policy(
         &self,
         account: &AccountId,
@@ -563,6 +587,14 @@ pub trait IamStore: Send + Sync {
         account: &AccountId,
         role_name: &str,
     ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Records a batch of access key uses in one unit: each key's last use becomes the given one when it is
+    /// later than the stored one (time only moves forward; a tie keeps the stored one). Keys that do not exist
+    /// (any more) are skipped.
+    async fn record_access_key_use(&self, uses: &[AccessKeyUse]) -> Result<(), StoreError>;
+
+    /// The key's last recorded use; `None` when the key was never used or does not exist.
+    async fn access_key_last_used(&self, id: &AccessKeyId) -> Result<Option<AccessKeyUse>, StoreError>;
 }
 
 /// The stored form of a user name for uniqueness and lookups: ASCII lower case (IAM names are ASCII).

@@ -3,18 +3,20 @@
 
 use secrecy::ExposeSecret as _;
 use strongroom_api::iam::{
-    AccessKeyMetadata, AttachedPolicy, CreateAccessKeyResult, GetAccessKeyLastUsedResult,
-    GetGroupPolicyResult, GetGroupResult, GetRolePolicyResult, GetUserPolicyResult, Group, GroupResult,
-    ListAccessKeysResult, ListAttachedPoliciesResult, ListGroupsResult, ListPoliciesResult,
-    ListPolicyVersionsResult, ListRolesResult, ListUserPoliciesResult, ListUserTagsResult, ListUsersResult,
-    Policy as WirePolicy, PolicyResult, PolicyVersion as WirePolicyVersion, PolicyVersionResult, Role,
-    RoleResult, Tag as WireTag, User, UserResult,
+    AccessKeyMetadata, AttachedPolicy, CreateAccessKeyResult, EvaluationResult as WireEvaluationResult,
+    GetAccessKeyLastUsedResult, GetGroupPolicyResult, GetGroupResult, GetRolePolicyResult,
+    GetUserPolicyResult, Group, GroupResult, ListAccessKeysResult, ListAttachedPoliciesResult,
+    ListGroupsResult, ListPoliciesResult, ListPolicyVersionsResult, ListRoleTagsResult, ListRolesResult,
+    ListUserPoliciesResult, ListUserTagsResult, ListUsersResult, MatchedStatement as WireMatchedStatement,
+    Policy as WirePolicy, PolicyResult, PolicyVersion as WirePolicyVersion, PolicyVersionResult,
+    Position as WirePosition, Role, RoleResult, SimulatePolicyResult, Tag as WireTag, User, UserResult,
 };
 use strongroom_api::query::{self, QueryRequest};
 use strongroom_api::{Timestamp, WireError, WireResponse};
 use strongroom_service::iam::{
-    GroupRecord, IamError, NewPolicy, NewRole, PolicyListing, PolicyRecord, PolicyVersion, RoleRecord, Tag,
-    UserRecord, UserView, group_arn, policy_arn, role_arn, user_arn, version_id,
+    ContextEntry, EvaluationResult, GroupRecord, IamError, NewPolicy, NewRole, Page, PolicyListing,
+    PolicyRecord, PolicyVersion, Position, RoleRecord, Simulation, Tag, UserRecord, UserView, group_arn,
+    policy_arn, role_arn, user_arn, version_id,
 };
 use strongroom_service::{Caller, Services};
 use strongroom_types::OffsetDateTime;
@@ -29,6 +31,7 @@ enum Operation {
         name: String,
         path: Option<String>,
         tags: Vec<Tag>,
+        permissions_boundary: Option<String>,
     },
     GetUser {
         name: Option<String>,
@@ -262,6 +265,49 @@ enum Operation {
         marker: Option<String>,
         max_items: Option<i64>,
     },
+    UpdateRole {
+        role: String,
+        description: Option<String>,
+        max_session_duration: Option<i64>,
+    },
+    UpdateRoleDescription {
+        role: String,
+        description: String,
+    },
+    TagRole {
+        role: String,
+        tags: Vec<Tag>,
+    },
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
+    ListRoleTags {
+        role: String,
+        marker: Option<String>,
+        max_items: Option<i64>,
+    },
+    PutUserPermissionsBoundary {
+        user: String,
+        arn: String,
+    },
+    DeleteUserPermissionsBoundary {
+        user: String,
+    },
+    PutRolePermissionsBoundary {
+        role: String,
+        arn: String,
+    },
+    DeleteRolePermissionsBoundary {
+        role: String,
+    },
+    SimulatePrincipalPolicy {
+        policy_source_arn: String,
+        simulation: Simulation,
+    },
+    SimulateCustomPolicy {
+        simulation: Simulation,
+    },
 }
 
 fn opt(request: &QueryRequest, name: &str) -> Option<String> {
@@ -325,6 +371,7 @@ fn parse(r: &QueryRequest) -> Result<Operation, WireError> {
             name: req(r, "UserName")?,
             path: opt(r, "Path"),
             tags: tags(r)?,
+            permissions_boundary: opt(r, "PermissionsBoundary"),
         },
         "GetUser" => Operation::GetUser {
             name: opt(r, "UserName"),
@@ -515,6 +562,7 @@ fn parse(r: &QueryRequest) -> Result<Operation, WireError> {
                 description: opt(r, "Description"),
                 max_session_duration: integer(r, "MaxSessionDuration")?,
                 tags: tags(r)?,
+                permissions_boundary: opt(r, "PermissionsBoundary"),
             },
         },
         "GetRole" => Operation::GetRole {
@@ -564,7 +612,85 @@ fn parse(r: &QueryRequest) -> Result<Operation, WireError> {
             marker: opt(r, "Marker"),
             max_items: integer(r, "MaxItems")?,
         },
+        "UpdateRole" => Operation::UpdateRole {
+            role: req(r, "RoleName")?,
+            description: opt(r, "Description"),
+            max_session_duration: integer(r, "MaxSessionDuration")?,
+        },
+        "UpdateRoleDescription" => Operation::UpdateRoleDescription {
+            role: req(r, "RoleName")?,
+            description: req(r, "Description")?,
+        },
+        "TagRole" => Operation::TagRole {
+            role: req(r, "RoleName")?,
+            tags: tags(r)?,
+        },
+        "UntagRole" => Operation::UntagRole {
+            role: req(r, "RoleName")?,
+            keys: r.list("TagKeys").into_iter().map(str::to_owned).collect(),
+        },
+        "ListRoleTags" => Operation::ListRoleTags {
+            role: req(r, "RoleName")?,
+            marker: opt(r, "Marker"),
+            max_items: integer(r, "MaxItems")?,
+        },
+        "PutUserPermissionsBoundary" => Operation::PutUserPermissionsBoundary {
+            user: req(r, "UserName")?,
+            arn: req(r, "PermissionsBoundary")?,
+        },
+        "DeleteUserPermissionsBoundary" => Operation::DeleteUserPermissionsBoundary {
+            user: req(r, "UserName")?,
+        },
+        "PutRolePermissionsBoundary" => Operation::PutRolePermissionsBoundary {
+            role: req(r, "RoleName")?,
+            arn: req(r, "PermissionsBoundary")?,
+        },
+        "DeleteRolePermissionsBoundary" => Operation::DeleteRolePermissionsBoundary {
+            role: req(r, "RoleName")?,
+        },
+        "SimulatePrincipalPolicy" => Operation::SimulatePrincipalPolicy {
+            policy_source_arn: req(r, "PolicySourceArn")?,
+            simulation: simulation(r)?,
+        },
+        "SimulateCustomPolicy" => Operation::SimulateCustomPolicy {
+            simulation: simulation(r)?,
+        },
         _ => return Err(r.invalid_action()),
+    })
+}
+
+/// The members SimulatePrincipalPolicy and SimulateCustomPolicy share.
+fn simulation(r: &QueryRequest) -> Result<Simulation, WireError> {
+    let owned = |items: Vec<&str>| items.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    let context_entries = r
+        .structs("ContextEntries")
+        .into_iter()
+        .map(|fields| {
+            let mut values: Vec<(usize, String)> = fields
+                .iter()
+                .filter_map(|(name, value)| {
+                    let n = name.strip_prefix("ContextKeyValues.member.")?.parse().ok()?;
+                    Some((n, (*value).to_owned()))
+                })
+                .collect();
+            values.sort_by_key(|(n, _)| *n);
+            ContextEntry {
+                key: fields.get("ContextKeyName").copied().unwrap_or("").to_owned(),
+                values: values.into_iter().map(|(_, v)| v).collect(),
+                kind: fields.get("ContextKeyType").map(|t| (*t).to_owned()),
+            }
+        })
+        .collect();
+    Ok(Simulation {
+        action_names: owned(r.list("ActionNames")),
+        resource_arns: owned(r.list("ResourceArns")),
+        policy_input_list: owned(r.list("PolicyInputList")),
+        permissions_boundary_policy_input_list: owned(r.list("PermissionsBoundaryPolicyInputList")),
+        resource_policy: opt(r, "ResourcePolicy"),
+        caller_arn: opt(r, "CallerArn"),
+        context_entries,
+        marker: opt(r, "Marker"),
+        max_items: integer(r, "MaxItems")?,
     })
 }
 
@@ -588,6 +714,7 @@ fn wire_user<'a>(user: &'a UserRecord, arn: &'a str, with_tags: bool) -> User<'a
         user_id: &user.user_id,
         arn,
         create_date: timestamp(user.created_at),
+        permissions_boundary: user.permissions_boundary.as_deref(),
         tags: if with_tags {
             wire_tags(&user.tags)
         } else {
@@ -629,6 +756,7 @@ fn wire_role<'a>(role: &'a RoleRecord, arn: &'a str, with_tags: bool) -> Role<'a
         assume_role_policy_document: &role.assume_role_policy,
         description: role.description.as_deref(),
         max_session_duration: role.max_session_duration,
+        permissions_boundary: role.permissions_boundary.as_deref(),
         tags: if with_tags {
             wire_tags(&role.tags)
         } else {
@@ -703,9 +831,21 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
     };
 
     Ok(match operation {
-        Operation::CreateUser { name, path, tags } => {
+        Operation::CreateUser {
+            name,
+            path,
+            tags,
+            permissions_boundary,
+        } => {
             let user = iam
-                .create_user(authz, caller, &name, path.as_deref(), tags)
+                .create_user_with_boundary(
+                    authz,
+                    caller,
+                    &name,
+                    path.as_deref(),
+                    tags,
+                    permissions_boundary.as_deref(),
+                )
                 .await
                 .map_err(fail)?;
             let arn = arn_of(&user);
@@ -735,6 +875,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                             user_id: account_id.as_str(),
                             arn: &arn,
                             create_date: timestamp(created_at),
+                            permissions_boundary: None,
                             tags: Vec::new(),
                         },
                     };
@@ -787,10 +928,12 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         }
         Operation::TagUser { name, tags } => {
             let user = iam.tag_user(authz, caller, &name, tags).await.map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
             reply(empty(), arn_of(&user), false)
         }
         Operation::UntagUser { name, keys } => {
             let user = iam.untag_user(authz, caller, &name, &keys).await.map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
             reply(empty(), arn_of(&user), false)
         }
         Operation::ListUserTags {
@@ -861,7 +1004,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         }
         Operation::GetAccessKeyLastUsed { id } => {
             let used = iam
-                .get_access_key_last_used(authz, caller, &id)
+                .get_access_key_last_used(authz, &services.key_usage, caller, &id)
                 .await
                 .map_err(fail)?;
             let result = GetAccessKeyLastUsedResult {
@@ -1430,7 +1573,141 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
             };
             reply(success(&|w| result.write(w)), role_arn_of(&role), true)
         }
+        Operation::UpdateRole {
+            role,
+            description,
+            max_session_duration,
+        } => {
+            let role = iam
+                .update_role(authz, caller, &role, description.as_deref(), max_session_duration)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            // UpdateRole answers with an empty `UpdateRoleResult` element.
+            reply(success(&|_| {}), role_arn_of(&role), false)
+        }
+        Operation::UpdateRoleDescription { role, description } => {
+            let role = iam
+                .update_role_description(authz, caller, &role, &description)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            let arn = role_arn_of(&role);
+            let result = RoleResult {
+                role: wire_role(&role, &arn, true),
+            };
+            reply(success(&|w| result.write(w)), arn.clone(), false)
+        }
+        Operation::TagRole { role, tags } => {
+            let role = iam.tag_role(authz, caller, &role, tags).await.map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::UntagRole { role, keys } => {
+            let role = iam.untag_role(authz, caller, &role, &keys).await.map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::ListRoleTags {
+            role,
+            marker,
+            max_items,
+        } => {
+            let (role, page) = iam
+                .list_role_tags(authz, caller, &role, marker.as_deref(), max_items)
+                .await
+                .map_err(fail)?;
+            let result = ListRoleTagsResult {
+                tags: wire_tags(&page.items),
+                marker: page.marker.as_deref(),
+            };
+            reply(success(&|w| result.write(w)), role_arn_of(&role), true)
+        }
+        Operation::PutUserPermissionsBoundary { user, arn } => {
+            let user = iam
+                .put_user_permissions_boundary(authz, caller, &user, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
+            reply(empty(), arn_of(&user), false)
+        }
+        Operation::DeleteUserPermissionsBoundary { user } => {
+            let user = iam
+                .delete_user_permissions_boundary(authz, caller, &user)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_user(caller.account(), &user.name);
+            reply(empty(), arn_of(&user), false)
+        }
+        Operation::PutRolePermissionsBoundary { role, arn } => {
+            let role = iam
+                .put_role_permissions_boundary(authz, caller, &role, &arn)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::DeleteRolePermissionsBoundary { role } => {
+            let role = iam
+                .delete_role_permissions_boundary(authz, caller, &role)
+                .await
+                .map_err(fail)?;
+            services.auth.forget_role(caller.account(), &role.name);
+            reply(empty(), role_arn_of(&role), false)
+        }
+        Operation::SimulatePrincipalPolicy {
+            policy_source_arn,
+            simulation,
+        } => {
+            let page = iam
+                .simulate_principal_policy(authz, caller, &policy_source_arn, simulation)
+                .await
+                .map_err(fail)?;
+            let result = wire_simulation(&page);
+            reply(success(&|w| result.write(w)), policy_source_arn, true)
+        }
+        Operation::SimulateCustomPolicy { simulation } => {
+            let page = iam
+                .simulate_custom_policy(authz, caller, simulation)
+                .await
+                .map_err(fail)?;
+            let result = wire_simulation(&page);
+            reply(success(&|w| result.write(w)), "*".to_owned(), true)
+        }
     })
+}
+
+fn wire_position(position: Option<Position>) -> Option<WirePosition> {
+    position.map(|p| WirePosition {
+        line: p.line,
+        column: p.column,
+    })
+}
+
+fn wire_simulation(page: &Page<EvaluationResult>) -> SimulatePolicyResult<'_> {
+    SimulatePolicyResult {
+        evaluation_results: page
+            .items
+            .iter()
+            .map(|result| WireEvaluationResult {
+                eval_action_name: &result.action,
+                eval_resource_name: &result.resource,
+                eval_decision: result.decision.as_str(),
+                matched_statements: result
+                    .matched_statements
+                    .iter()
+                    .map(|m| WireMatchedStatement {
+                        source_policy_id: &m.source_policy_id,
+                        source_policy_type: m.source_policy_type,
+                        start_position: wire_position(m.start),
+                        end_position: wire_position(m.end),
+                    })
+                    .collect(),
+                allowed_by_permissions_boundary: result.allowed_by_permissions_boundary,
+            })
+            .collect(),
+        marker: page.marker.as_deref(),
+    }
 }
 
 /// Makes this node stop accepting a key at once after it was deactivated or deleted.

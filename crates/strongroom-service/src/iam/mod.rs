@@ -7,10 +7,12 @@
 //! the root user's are (see `bootstrap`). [`Iam::policies_for_user`] is the read API the authorizer will use
 //! to evaluate a user's policies.
 
+mod boundaries;
 mod error;
 mod groups;
 mod policies;
 mod roles;
+mod simulate;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +26,7 @@ use strongroom_types::{AccessKeyId, AccountId, Clock, OffsetDateTime};
 
 use crate::authz::{self, Authorizer};
 use crate::bootstrap::access_key_context;
+use crate::key_usage::KeyUsage;
 use crate::keyring::Purpose;
 use crate::{Caller, Keyring, Principal, Store};
 
@@ -36,6 +39,7 @@ pub use policies::{
 pub use roles::{
     MAX_MAX_SESSION_DURATION, MIN_MAX_SESSION_DURATION, NewRole, RoleRecord, TAGS_PER_ROLE, role_arn,
 };
+pub use simulate::{ContextEntry, EvalDecision, EvaluationResult, MatchedStatement, Position, Simulation};
 pub use strongroom_store::iam::{IamUserRecord as UserRecord, Tag};
 
 /// How many access keys one user may have.
@@ -83,13 +87,15 @@ impl std::fmt::Debug for NewAccessKey {
     }
 }
 
-/// GetAccessKeyLastUsed's answer. Usage is not tracked yet, so there is no date and no service.
+/// GetAccessKeyLastUsed's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessKeyLastUsed {
     pub user_name: String,
+    /// `None` when the key was never used.
     pub last_used_at: Option<OffsetDateTime>,
-    /// `N/A` until usage is tracked, as AWS reports a key that was never used.
+    /// The signing name of the service last called (`N/A` for a key never used, as AWS reports it).
     pub service_name: String,
+    /// The region last called (`N/A` for a key never used).
     pub region: String,
 }
 
@@ -177,6 +183,20 @@ fn page_of_names(names: &[String], marker: Option<&str>, limit: usize) -> Page<S
         _ => None,
     };
     Page { items, marker }
+}
+
+/// One page of tags in insertion order; the marker is the index of the next tag.
+fn page_of_tags(tags: &[Tag], marker: Option<&str>, limit: usize) -> Result<Page<Tag>, IamError> {
+    let start = match marker {
+        None => 0,
+        Some(marker) => marker.parse::<usize>().map_err(|_| IamError::InvalidInput {
+            message: "Invalid Marker.".to_owned(),
+        })?,
+    };
+    let items: Vec<Tag> = tags.iter().skip(start).take(limit).cloned().collect();
+    let end = start + items.len();
+    let marker = (end < tags.len()).then(|| end.to_string());
+    Ok(Page { items, marker })
 }
 
 fn max_items(max_items: Option<i64>) -> Result<u32, IamError> {
@@ -373,6 +393,20 @@ impl Iam {
         path: Option<&str>,
         tags: Vec<Tag>,
     ) -> Result<UserRecord, IamError> {
+        self.create_user_with_boundary(authz, caller, name, path, tags, None)
+            .await
+    }
+
+    /// CreateUser with a `PermissionsBoundary`: the ARN of a managed policy of the account.
+    pub async fn create_user_with_boundary(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        path: Option<&str>,
+        tags: Vec<Tag>,
+        permissions_boundary: Option<&str>,
+    ) -> Result<UserRecord, IamError> {
         check_name("userName", name, 64)?;
         let path = path.unwrap_or("/");
         check_path("path", path)?;
@@ -384,6 +418,10 @@ impl Iam {
         }
         let account = caller.account();
         Self::authorize(authz, caller, "iam:CreateUser", &user_arn(account, path, name))?;
+        let permissions_boundary = match permissions_boundary {
+            Some(arn) => Some(self.boundary_policy_arn(caller, arn).await?),
+            None => None,
+        };
         let user = UserRecord {
             account_id: account.clone(),
             user_id: format!(
@@ -395,6 +433,7 @@ impl Iam {
             created_at: now_millis(self.clock.as_ref()),
             tags,
             revision: 1,
+            permissions_boundary,
         };
         match self.store.create_iam_user(&user).await {
             Ok(()) => Ok(user),
@@ -577,16 +616,8 @@ impl Iam {
         let user = self
             .authorized_user(authz, caller, "iam:ListUserTags", name)
             .await?;
-        let start = match marker {
-            None => 0,
-            Some(marker) => marker.parse::<usize>().map_err(|_| IamError::InvalidInput {
-                message: "Invalid Marker.".to_owned(),
-            })?,
-        };
-        let items: Vec<Tag> = user.tags.iter().skip(start).take(limit).cloned().collect();
-        let end = start + items.len();
-        let marker = (end < user.tags.len()).then(|| end.to_string());
-        Ok((user, Page { items, marker }))
+        let page = page_of_tags(&user.tags, marker, limit)?;
+        Ok((user, page))
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -722,10 +753,12 @@ impl Iam {
         }
     }
 
-    /// Which user a key belongs to. Usage is not tracked yet: no date, service `N/A`, region `N/A`.
+    /// Which user a key belongs to and when, for which service and in which region it was last used (as
+    /// stored, or as noted on this node since the last flush of `usage`, whichever is later).
     pub async fn get_access_key_last_used(
         &self,
         authz: &Authorizer,
+        usage: &KeyUsage,
         caller: &Caller,
         access_key_id: &str,
     ) -> Result<AccessKeyLastUsed, IamError> {
@@ -755,14 +788,27 @@ impl Iam {
             None => (user_arn(account, "/", ""), None),
         };
         Self::authorize(authz, caller, "iam:GetAccessKeyLastUsed", &arn)?;
-        if record.is_none() {
+        let Some(record) = record else {
             return Err(not_found());
-        }
-        Ok(AccessKeyLastUsed {
-            user_name: user_name.unwrap_or_else(|| "root".to_owned()),
-            last_used_at: None,
-            service_name: "N/A".to_owned(),
-            region: "N/A".to_owned(),
+        };
+        let user_name = user_name.unwrap_or_else(|| "root".to_owned());
+        let last_used = usage
+            .last_used(&record.access_key_id)
+            .await
+            .map_err(IamError::store("reading when an access key was last used"))?;
+        Ok(match last_used {
+            Some(used) => AccessKeyLastUsed {
+                user_name,
+                last_used_at: Some(used.used_at),
+                service_name: used.service,
+                region: used.region,
+            },
+            None => AccessKeyLastUsed {
+                user_name,
+                last_used_at: None,
+                service_name: "N/A".to_owned(),
+                region: "N/A".to_owned(),
+            },
         })
     }
 
@@ -867,25 +913,34 @@ impl Iam {
     // For the authorizer.
 
     /// The policies that apply to the user `user_name` of `account`: its inline policies, its groups'
-    /// inline policies and the default version of each managed policy attached to it or to one of its groups
-    /// (permissions boundaries are not implemented yet). `NoSuchEntity` when there is no such user. Not authorized: the authorizer calls it on the
-    /// caller's behalf.
+    /// inline policies and the default version of each managed policy attached to it or to one of its groups,
+    /// and its permissions boundary's document. `NoSuchEntity` when there is no such user. Not authorized:
+    /// for the authorizer and the policy simulator.
     pub async fn policies_for_user(
         &self,
         account: &AccountId,
         user_name: &str,
     ) -> Result<UserPolicies, IamError> {
-        match self
+        let identity = match self
             .store
             .user_identity_policy_documents(account, user_name)
             .await
         {
-            Ok(identity) => Ok(UserPolicies {
-                identity,
-                boundary: None,
-            }),
-            Err(StoreError::NotFound) => Err(IamError::no_such_user(user_name)),
-            Err(err) => Err(IamError::store("reading user policies")(err)),
-        }
+            Ok(identity) => identity,
+            Err(StoreError::NotFound) => return Err(IamError::no_such_user(user_name)),
+            Err(err) => return Err(IamError::store("reading user policies")(err)),
+        };
+        let boundary = match self
+            .load_user(account, user_name)
+            .await?
+            .and_then(|user| user.permissions_boundary)
+        {
+            Some(arn) => self
+                .boundary_document(account, &arn)
+                .await?
+                .map(|(_, document)| document),
+            None => None,
+        };
+        Ok(UserPolicies { identity, boundary })
     }
 }

@@ -441,7 +441,7 @@ impl Iam {
             .await
         {
             Ok(PolicyDeletion::Deleted) => Ok(()),
-            Ok(PolicyDeletion::Attached) => Err(IamError::DeleteConflict {
+            Ok(PolicyDeletion::Attached | PolicyDeletion::UsedAsBoundary) => Err(IamError::DeleteConflict {
                 message: "Cannot delete a policy attached to entities.".to_owned(),
             }),
             Ok(PolicyDeletion::HasVersions) => Err(IamError::DeleteConflict {

@@ -7,13 +7,14 @@
 use strongroom_policy::{Policy, PolicyKind};
 use strongroom_store::StoreError;
 use strongroom_store::iam::RoleDeletion;
+use strongroom_types::AccountId;
 
 use super::groups::page_by_name;
 use super::page_of_names;
 use super::policies::{PolicyRecord, not_attachable, parse_policy_arn};
 use super::{
-    Iam, IamError, MAX_POLICY_DOCUMENT_CHARS, Page, Tag, check_name, check_path, check_path_prefix,
-    check_policy_document, check_tags, max_items, now_millis,
+    CAS_ATTEMPTS, Iam, IamError, MAX_POLICY_DOCUMENT_CHARS, Page, Tag, check_name, check_path,
+    check_path_prefix, check_policy_document, check_tags, max_items, now_millis, page_of_tags,
 };
 use crate::Caller;
 use crate::authz::Authorizer;
@@ -28,7 +29,7 @@ pub const MAX_MAX_SESSION_DURATION: u32 = 43_200;
 pub const TAGS_PER_ROLE: usize = 50;
 
 /// The role ARN `arn:aws:iam::ACCOUNT:role{path}{name}`.
-pub fn role_arn(account: &strongroom_types::AccountId, path: &str, name: &str) -> String {
+pub fn role_arn(account: &AccountId, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:role{path}{name}")
 }
 
@@ -40,6 +41,8 @@ pub struct NewRole {
     pub description: Option<String>,
     pub max_session_duration: Option<i64>,
     pub tags: Vec<Tag>,
+    /// The ARN of a managed policy of the account to bound the role's permissions.
+    pub permissions_boundary: Option<String>,
 }
 
 pub(crate) fn no_such_role(name: &str) -> IamError {
@@ -63,9 +66,189 @@ fn check_trust_policy(document: &str) -> Result<(), IamError> {
     Ok(())
 }
 
+/// At most 1000 characters.
+fn check_role_description(description: Option<&str>) -> Result<(), IamError> {
+    match description {
+        Some(description) if description.chars().count() > 1000 => Err(IamError::constraint(
+            "description",
+            description,
+            "have length less than or equal to 1000",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// 3600..=43200 seconds.
+fn check_max_session_duration(seconds: i64) -> Result<u32, IamError> {
+    u32::try_from(seconds)
+        .ok()
+        .filter(|s| (MIN_MAX_SESSION_DURATION..=MAX_MAX_SESSION_DURATION).contains(s))
+        .ok_or_else(|| {
+            IamError::constraint(
+                "maxSessionDuration",
+                &seconds.to_string(),
+                "have value between 3600 and 43200",
+            )
+        })
+}
+
+fn tags_per_role_exceeded() -> IamError {
+    IamError::LimitExceeded {
+        message: format!("Cannot exceed quota for TagsPerRole: {TAGS_PER_ROLE}"),
+    }
+}
+
 impl Iam {
+    /// Re-reads the role and applies `change` by compare-and-set until it lands.
+    pub(super) async fn change_role<F>(
+        &self,
+        account: &AccountId,
+        name: &str,
+        mut change: F,
+    ) -> Result<RoleRecord, IamError>
+    where
+        F: FnMut(&mut RoleRecord) -> Result<(), IamError>,
+    {
+        for _ in 0..CAS_ATTEMPTS {
+            let current = self
+                .store
+                .iam_role(account, name)
+                .await
+                .map_err(IamError::store("reading an IAM role"))?
+                .ok_or_else(|| no_such_role(name))?;
+            let mut next = current.clone();
+            change(&mut next)?;
+            if next == current {
+                return Ok(current);
+            }
+            next.revision = current.revision + 1;
+            match self.store.update_iam_role(&next, current.revision).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Err(no_such_role(name)),
+                Err(err) => return Err(IamError::store("updating an IAM role")(err)),
+            }
+        }
+        Err(IamError::internal("an IAM role kept changing under an update"))
+    }
+
+    /// UpdateRole: sets the description and/or the maximum session duration (absent: unchanged).
+    pub async fn update_role(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        description: Option<&str>,
+        max_session_duration: Option<i64>,
+    ) -> Result<RoleRecord, IamError> {
+        check_role_description(description)?;
+        let max_session_duration = max_session_duration.map(check_max_session_duration).transpose()?;
+        let role = self
+            .authorized_role(authz, caller, "iam:UpdateRole", name)
+            .await?;
+        self.change_role(caller.account(), &role.name, |role| {
+            if let Some(description) = description {
+                role.description = Some(description.to_owned());
+            }
+            if let Some(seconds) = max_session_duration {
+                role.max_session_duration = seconds;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// UpdateRoleDescription: sets the description and returns the role.
+    pub async fn update_role_description(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        description: &str,
+    ) -> Result<RoleRecord, IamError> {
+        check_role_description(Some(description))?;
+        let role = self
+            .authorized_role(authz, caller, "iam:UpdateRoleDescription", name)
+            .await?;
+        self.change_role(caller.account(), &role.name, |role| {
+            role.description = Some(description.to_owned());
+            Ok(())
+        })
+        .await
+    }
+
+    /// TagRole: adds tags, replacing the values of keys the role has already.
+    pub async fn tag_role(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        tags: Vec<Tag>,
+    ) -> Result<RoleRecord, IamError> {
+        check_tags(&tags)?;
+        if tags.len() > TAGS_PER_ROLE {
+            return Err(tags_per_role_exceeded());
+        }
+        let role = self.authorized_role(authz, caller, "iam:TagRole", name).await?;
+        self.change_role(caller.account(), &role.name, |role| {
+            for tag in &tags {
+                match role.tags.iter_mut().find(|t| t.key == tag.key) {
+                    Some(existing) => existing.value = tag.value.clone(),
+                    None => role.tags.push(tag.clone()),
+                }
+            }
+            if role.tags.len() > TAGS_PER_ROLE {
+                return Err(tags_per_role_exceeded());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// UntagRole: removes the tags with these keys (keys the role does not have are ignored).
+    pub async fn untag_role(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        keys: &[String],
+    ) -> Result<RoleRecord, IamError> {
+        for key in keys {
+            if key.is_empty() || key.chars().count() > 128 {
+                return Err(IamError::constraint(
+                    "tagKeys",
+                    key,
+                    "have length between 1 and 128",
+                ));
+            }
+        }
+        let role = self.authorized_role(authz, caller, "iam:UntagRole", name).await?;
+        self.change_role(caller.account(), &role.name, |role| {
+            role.tags.retain(|t| !keys.contains(&t.key));
+            Ok(())
+        })
+        .await
+    }
+
+    /// ListRoleTags: the role's tags in insertion order, a page at a time.
+    pub async fn list_role_tags(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        name: &str,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> Result<(RoleRecord, Page<Tag>), IamError> {
+        let limit = max_items(max)? as usize;
+        let role = self
+            .authorized_role(authz, caller, "iam:ListRoleTags", name)
+            .await?;
+        let page = page_of_tags(&role.tags, marker, limit)?;
+        Ok((role, page))
+    }
+
     /// Authorizes `action` on the role `name` and returns it, or `NoSuchEntity`.
-    async fn authorized_role(
+    pub(super) async fn authorized_role(
         &self,
         authz: &Authorizer,
         caller: &Caller,
@@ -97,27 +280,10 @@ impl Iam {
         check_name("roleName", name, 64)?;
         let path = new.path.as_deref().unwrap_or("/");
         check_path("path", path)?;
-        if let Some(description) = &new.description
-            && description.chars().count() > 1000
-        {
-            return Err(IamError::constraint(
-                "description",
-                description,
-                "have length less than or equal to 1000",
-            ));
-        }
+        check_role_description(new.description.as_deref())?;
         let max_session_duration = match new.max_session_duration {
             None => MIN_MAX_SESSION_DURATION,
-            Some(s) => u32::try_from(s)
-                .ok()
-                .filter(|s| (MIN_MAX_SESSION_DURATION..=MAX_MAX_SESSION_DURATION).contains(s))
-                .ok_or_else(|| {
-                    IamError::constraint(
-                        "maxSessionDuration",
-                        &s.to_string(),
-                        "have value between 3600 and 43200",
-                    )
-                })?,
+            Some(s) => check_max_session_duration(s)?,
         };
         check_tags(&new.tags)?;
         if new.tags.len() > TAGS_PER_ROLE {
@@ -128,6 +294,10 @@ impl Iam {
         check_trust_policy(&new.assume_role_policy)?;
         let account = caller.account();
         Self::authorize(authz, caller, "iam:CreateRole", &role_arn(account, path, name))?;
+        let permissions_boundary = match &new.permissions_boundary {
+            Some(arn) => Some(self.boundary_policy_arn(caller, arn).await?),
+            None => None,
+        };
         let role = RoleRecord {
             account_id: account.clone(),
             role_id: format!(
@@ -141,6 +311,8 @@ impl Iam {
             max_session_duration,
             created_at: now_millis(self.clock.as_ref()),
             tags: new.tags,
+            permissions_boundary,
+            revision: 1,
         };
         match self.store.create_iam_role(&role).await {
             Ok(()) => Ok(role),

@@ -395,3 +395,571 @@ async fn attached_managed_policies_feed_the_authorizer_with_their_default_versio
         "{err:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Role updates and tags, permissions boundaries, the policy simulator.
+
+const SEED_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"ManageOwnAccessKeys","Effect":"Allow",
+ "Action":["iam:CreateAccessKey","iam:DeleteAccessKey","iam:GetAccessKeyLastUsed","iam:GetUser",
+           "iam:ListAccessKeys","iam:UpdateAccessKey","iam:TagUser"],
+ "Resource":"arn:aws:iam::*:user/${aws:username}"}]}"#;
+
+const TRUST_ANYONE_HERE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+async fn managed(e: &Env, name: &str, document: &str) -> String {
+    e.iam
+        .create_policy(
+            &e.authz,
+            &e.root,
+            NewPolicy {
+                name,
+                path: Some("/b/"),
+                description: None,
+                document,
+                tags: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    policy_arn(e.root.account(), "/b/", name)
+}
+
+fn no_such_entity(err: &IamError) -> bool {
+    matches!(err, IamError::NoSuchEntity { .. })
+}
+
+#[tokio::test]
+async fn roles_update_and_tags_by_compare_and_set() {
+    let e = env().await;
+    let role = e
+        .iam
+        .create_role(
+            &e.authz,
+            &e.root,
+            "Deploy",
+            NewRole {
+                assume_role_policy: TRUST_ANYONE_HERE.to_owned(),
+                tags: vec![tag("team", "a")],
+                ..NewRole::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((role.revision, role.max_session_duration), (1, 3600));
+
+    let updated = e
+        .iam
+        .update_role(&e.authz, &e.root, "deploy", Some("ships"), Some(7200))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            updated.description.as_deref(),
+            updated.max_session_duration,
+            updated.revision
+        ),
+        (Some("ships"), 7200, 2)
+    );
+    // Absent members are left as they are; a change to nothing moves no revision.
+    let same = e
+        .iam
+        .update_role(&e.authz, &e.root, "Deploy", None, None)
+        .await
+        .unwrap();
+    assert_eq!(same, updated);
+    for (description, seconds) in [
+        (None, Some(3599)),
+        (None, Some(43_201)),
+        (Some("x".repeat(1001)), None),
+    ] {
+        let err = e
+            .iam
+            .update_role(&e.authz, &e.root, "Deploy", description.as_deref(), seconds)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, IamError::Validation { .. }), "{err:?}");
+    }
+    let described = e
+        .iam
+        .update_role_description(&e.authz, &e.root, "Deploy", "")
+        .await
+        .unwrap();
+    assert_eq!(described.description.as_deref(), Some(""));
+    assert!(no_such_entity(
+        &e.iam
+            .update_role(&e.authz, &e.root, "nope", None, Some(3600))
+            .await
+            .unwrap_err()
+    ));
+
+    // Tags: values replaced by key, order kept, pages by index, quota.
+    e.iam
+        .tag_role(
+            &e.authz,
+            &e.root,
+            "Deploy",
+            vec![tag("env", "prod"), tag("team", "b")],
+        )
+        .await
+        .unwrap();
+    let (_, page) = e
+        .iam
+        .list_role_tags(&e.authz, &e.root, "Deploy", None, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.items, page.marker.as_deref()),
+        (vec![tag("team", "b")], Some("1"))
+    );
+    let (_, page) = e
+        .iam
+        .list_role_tags(&e.authz, &e.root, "Deploy", Some("1"), None)
+        .await
+        .unwrap();
+    assert_eq!((page.items, page.marker), (vec![tag("env", "prod")], None));
+    let role = e
+        .iam
+        .untag_role(
+            &e.authz,
+            &e.root,
+            "Deploy",
+            &["team".to_owned(), "absent".to_owned()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(role.tags, [tag("env", "prod")]);
+    let many: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"), "v")).collect();
+    let err = e
+        .iam
+        .tag_role(&e.authz, &e.root, "Deploy", many)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IamError::LimitExceeded { .. }), "{err:?}");
+    assert_eq!(
+        e.iam.get_role(&e.authz, &e.root, "Deploy").await.unwrap().tags,
+        [tag("env", "prod")]
+    );
+    let err = e
+        .iam
+        .tag_role(&e.authz, &e.root, "Deploy", vec![tag("a", "1"), tag("a", "2")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IamError::InvalidInput { .. }), "{err:?}");
+
+    let alice = caller(Principal::User {
+        name: "alice".into(),
+        user_id: "AIDAEXAMPLE".into(),
+    });
+    let err = e
+        .iam
+        .tag_role(&e.authz, &alice, "Deploy", vec![tag("x", "y")])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IamError::Service(ServiceError::AccessDenied { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn permissions_boundaries_name_existing_policies_and_block_their_deletion() {
+    let e = env().await;
+    let arn = managed(&e, "Bound", ALLOW_ALL).await;
+    let missing = policy_arn(e.root.account(), "/b/", "Missing");
+    let foreign = "arn:aws:iam::210987654321:policy/b/Bound";
+    for bad in [missing.as_str(), foreign] {
+        let err = e
+            .iam
+            .create_user_with_boundary(&e.authz, &e.root, "alice", None, Vec::new(), Some(bad))
+            .await
+            .unwrap_err();
+        assert!(no_such_entity(&err), "{bad}: {err:?}");
+    }
+    let err = e
+        .iam
+        .create_user_with_boundary(
+            &e.authz,
+            &e.root,
+            "alice",
+            None,
+            Vec::new(),
+            Some("arn:aws:s3:::bucket/x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IamError::InvalidInput { .. }), "{err:?}");
+    assert!(e.iam.get_user(&e.authz, &e.root, Some("alice")).await.is_err());
+
+    let alice = e
+        .iam
+        .create_user_with_boundary(&e.authz, &e.root, "alice", None, Vec::new(), Some(&arn))
+        .await
+        .unwrap();
+    assert_eq!(alice.permissions_boundary.as_deref(), Some(arn.as_str()));
+    let policies = e.iam.policies_for_user(e.root.account(), "alice").await.unwrap();
+    assert_eq!(policies.boundary.as_deref(), Some(ALLOW_ALL));
+
+    e.iam
+        .create_role(
+            &e.authz,
+            &e.root,
+            "Deploy",
+            NewRole {
+                assume_role_policy: TRUST_ANYONE_HERE.to_owned(),
+                ..NewRole::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(no_such_entity(
+        &e.iam
+            .put_role_permissions_boundary(&e.authz, &e.root, "Deploy", &missing)
+            .await
+            .unwrap_err()
+    ));
+    let role = e
+        .iam
+        .put_role_permissions_boundary(&e.authz, &e.root, "deploy", &arn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (role.permissions_boundary.as_deref(), role.revision),
+        (Some(arn.as_str()), 2)
+    );
+    assert_eq!(
+        e.iam
+            .policies_for_role(e.root.account(), "Deploy")
+            .await
+            .unwrap()
+            .boundary
+            .as_deref(),
+        Some(ALLOW_ALL)
+    );
+
+    // A boundary is a use of its policy: DeleteConflict until both are gone.
+    let err = e.iam.delete_policy(&e.authz, &e.root, &arn).await.unwrap_err();
+    assert!(matches!(err, IamError::DeleteConflict { .. }), "{err:?}");
+    let alice = e
+        .iam
+        .delete_user_permissions_boundary(&e.authz, &e.root, "alice")
+        .await
+        .unwrap();
+    assert_eq!(alice.permissions_boundary, None);
+    let err = e.iam.delete_policy(&e.authz, &e.root, &arn).await.unwrap_err();
+    assert!(matches!(err, IamError::DeleteConflict { .. }), "{err:?}");
+    e.iam
+        .delete_role_permissions_boundary(&e.authz, &e.root, "Deploy")
+        .await
+        .unwrap();
+    // Deleting a boundary that is not there changes nothing.
+    e.iam
+        .delete_role_permissions_boundary(&e.authz, &e.root, "Deploy")
+        .await
+        .unwrap();
+    e.iam.delete_policy(&e.authz, &e.root, &arn).await.unwrap();
+    assert!(no_such_entity(
+        &e.iam
+            .put_user_permissions_boundary(&e.authz, &e.root, "alice", &arn)
+            .await
+            .unwrap_err()
+    ));
+    assert!(no_such_entity(
+        &e.iam
+            .put_user_permissions_boundary(&e.authz, &e.root, "nobody", &arn)
+            .await
+            .unwrap_err()
+    ));
+}
+
+/// Simulates `action` on `resource` for `source` with `simulation`'s other members.
+async fn simulate_one(
+    e: &Env,
+    source: &str,
+    action: &str,
+    resource: &str,
+    simulation: Simulation,
+) -> EvaluationResult {
+    let page = e
+        .iam
+        .simulate_principal_policy(
+            &e.authz,
+            &e.root,
+            source,
+            Simulation {
+                action_names: vec![action.to_owned()],
+                resource_arns: vec![resource.to_owned()],
+                ..simulation
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    page.items.into_iter().next().unwrap()
+}
+
+#[tokio::test]
+async fn simulation_names_the_deciding_statement() {
+    let e = env().await;
+    for name in ["Alice", "Bob"] {
+        e.iam
+            .create_user(&e.authz, &e.root, name, None, Vec::new())
+            .await
+            .unwrap();
+    }
+    e.iam
+        .put_user_policy(&e.authz, &e.root, "Alice", "keys", SEED_POLICY)
+        .await
+        .unwrap();
+    let account = e.root.account();
+    let alice = user_arn(account, "/", "Alice");
+    let bob = user_arn(account, "/", "Bob");
+
+    let own = simulate_one(&e, &alice, "iam:ListAccessKeys", &alice, Simulation::default()).await;
+    assert_eq!(own.decision, EvalDecision::Allowed);
+    let statement = &own.matched_statements[0];
+    assert_eq!(
+        (statement.source_policy_id.as_str(), statement.source_policy_type),
+        ("keys", "user")
+    );
+    assert_eq!(statement.sid.as_deref(), Some("ManageOwnAccessKeys"));
+    assert_eq!(statement.start, Some(Position { line: 1, column: 38 }));
+    assert_eq!(statement.end.map(|p| p.line), Some(4));
+    assert_eq!(own.allowed_by_permissions_boundary, None);
+
+    let other = simulate_one(&e, &alice, "iam:ListAccessKeys", &bob, Simulation::default()).await;
+    assert_eq!(
+        (other.decision, other.matched_statements.len()),
+        (EvalDecision::ImplicitDeny, 0)
+    );
+
+    // An input policy joins the stored ones; its deny wins.
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoKeys","Effect":"Deny","Action":"iam:*AccessKey*","Resource":"*"}]}"#;
+    let denied = simulate_one(
+        &e,
+        &alice,
+        "iam:ListAccessKeys",
+        &alice,
+        Simulation {
+            policy_input_list: vec![deny.to_owned()],
+            ..Simulation::default()
+        },
+    )
+    .await;
+    assert_eq!(denied.decision, EvalDecision::ExplicitDeny);
+    assert_eq!(
+        (
+            denied.matched_statements[0].source_policy_id.as_str(),
+            denied.matched_statements[0].source_policy_type
+        ),
+        ("PolicyInputList.1", "none")
+    );
+
+    // A boundary that does not allow the action denies it implicitly, and says so.
+    let bounded = simulate_one(
+        &e,
+        &alice,
+        "iam:ListAccessKeys",
+        &alice,
+        Simulation {
+            permissions_boundary_policy_input_list: vec![
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#
+                    .to_owned(),
+            ],
+            ..Simulation::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        (bounded.decision, bounded.allowed_by_permissions_boundary),
+        (EvalDecision::ImplicitDeny, Some(false))
+    );
+
+    // Context entries feed conditions.
+    let conditional = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"red"}}}}"#;
+    for (value, expected) in [
+        ("red", EvalDecision::Allowed),
+        ("blue", EvalDecision::ImplicitDeny),
+    ] {
+        let page = e
+            .iam
+            .simulate_custom_policy(
+                &e.authz,
+                &e.root,
+                Simulation {
+                    action_names: vec!["kms:Decrypt".to_owned()],
+                    policy_input_list: vec![conditional.to_owned()],
+                    context_entries: vec![ContextEntry {
+                        key: "aws:RequestTag/team".to_owned(),
+                        values: vec![value.to_owned()],
+                        kind: Some("string".to_owned()),
+                    }],
+                    ..Simulation::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (page.items[0].decision, page.items[0].resource.as_str()),
+            (expected, "*")
+        );
+    }
+
+    // Several actions and resources: one result each, in pages.
+    let page = e
+        .iam
+        .simulate_principal_policy(
+            &e.authz,
+            &e.root,
+            &alice,
+            Simulation {
+                action_names: vec!["iam:GetUser".to_owned(), "iam:DeleteUser".to_owned()],
+                resource_arns: vec![alice.clone(), bob.clone()],
+                max_items: Some(3),
+                ..Simulation::default()
+            },
+        )
+        .await
+        .unwrap();
+    let decisions: Vec<_> = page.items.iter().map(|r| r.decision).collect();
+    assert_eq!(
+        decisions,
+        [
+            EvalDecision::Allowed,
+            EvalDecision::ImplicitDeny,
+            EvalDecision::ImplicitDeny
+        ]
+    );
+    assert_eq!(page.marker.as_deref(), Some("3"));
+
+    // Errors: unknown principals, bad input policies, callers without the permission.
+    for source in [
+        user_arn(account, "/", "Nobody"),
+        user_arn(account, "/other/", "Alice"),
+        "arn:aws:iam::210987654321:user/Alice".to_owned(),
+    ] {
+        let err = e
+            .iam
+            .simulate_principal_policy(
+                &e.authz,
+                &e.root,
+                &source,
+                Simulation {
+                    action_names: vec!["iam:GetUser".to_owned()],
+                    ..Simulation::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(no_such_entity(&err), "{source}: {err:?}");
+    }
+    let err = e
+        .iam
+        .simulate_custom_policy(
+            &e.authz,
+            &e.root,
+            Simulation {
+                action_names: vec!["iam:GetUser".to_owned()],
+                policy_input_list: vec!["{".to_owned()],
+                ..Simulation::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IamError::InvalidInput { .. }), "{err:?}");
+    let as_bob = caller(Principal::User {
+        name: "Bob".into(),
+        user_id: "AIDAEXAMPLE".into(),
+    });
+    let err = e
+        .iam
+        .simulate_principal_policy(
+            &e.authz,
+            &as_bob,
+            &alice,
+            Simulation {
+                action_names: vec!["iam:GetUser".to_owned()],
+                ..Simulation::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, IamError::Service(ServiceError::AccessDenied { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn simulation_of_a_role_uses_its_policies_and_boundary() {
+    let e = env().await;
+    e.iam
+        .create_role(
+            &e.authz,
+            &e.root,
+            "Deploy",
+            NewRole {
+                path: Some("/ci/".to_owned()),
+                assume_role_policy: TRUST_ANYONE_HERE.to_owned(),
+                ..NewRole::default()
+            },
+        )
+        .await
+        .unwrap();
+    let arn = managed(&e, "Everything", ALLOW_ALL).await;
+    e.iam
+        .attach_role_policy(&e.authz, &e.root, "Deploy", &arn)
+        .await
+        .unwrap();
+    let role = role_arn(e.root.account(), "/ci/", "Deploy");
+    let result = simulate_one(
+        &e,
+        &role,
+        "secretsmanager:GetSecretValue",
+        "*",
+        Simulation::default(),
+    )
+    .await;
+    assert_eq!(result.decision, EvalDecision::Allowed);
+    assert_eq!(
+        (
+            result.matched_statements[0].source_policy_id.as_str(),
+            result.matched_statements[0].source_policy_type
+        ),
+        ("Everything", "user-managed")
+    );
+
+    let boundary = managed(
+        &e,
+        "OnlyKms",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}}"#,
+    )
+    .await;
+    e.iam
+        .put_role_permissions_boundary(&e.authz, &e.root, "Deploy", &boundary)
+        .await
+        .unwrap();
+    let result = simulate_one(
+        &e,
+        &role,
+        "secretsmanager:GetSecretValue",
+        "*",
+        Simulation::default(),
+    )
+    .await;
+    assert_eq!(
+        (result.decision, result.allowed_by_permissions_boundary),
+        (EvalDecision::ImplicitDeny, Some(false))
+    );
+    let result = simulate_one(&e, &role, "kms:Decrypt", "*", Simulation::default()).await;
+    assert_eq!(
+        (result.decision, result.allowed_by_permissions_boundary),
+        (EvalDecision::Allowed, Some(true))
+    );
+}

@@ -10,8 +10,8 @@ use strongroom_types::AccessKeyId;
 
 use super::{BoxFuture, account, account_id, boxed, join_all, root_key, sealed, ts};
 use crate::iam::{
-    GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation, ManagedPolicyRecord,
-    PolicyDeletion, RoleDeletion, Tag, UserDeletion, VersionCreation, VersionDeletion,
+    AccessKeyUse, GroupDeletion, IamGroupRecord, IamRoleRecord, IamUserRecord, KeyCreation,
+    ManagedPolicyRecord, PolicyDeletion, RoleDeletion, Tag, UserDeletion, VersionCreation, VersionDeletion,
 };
 use crate::{AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, Store, StoreError};
 
@@ -34,6 +34,9 @@ macro_rules! iam_conformance_suite {
             iam_policy_attachments_and_identity_documents,
             iam_groups_members_policies_and_identity_documents,
             iam_roles_policies_and_identity_documents,
+            iam_update_role_is_compare_and_set,
+            iam_permissions_boundaries_round_trip_and_block_policy_deletion,
+            iam_access_key_use_only_moves_forward,
         }
     };
     ($make:expr $(,)?) => {
@@ -101,6 +104,7 @@ pub fn iam_user(account_n: u64, name: &str, path: &str, n: u32) -> IamUserRecord
             },
         ],
         revision: 1,
+        permissions_boundary: None,
     }
 }
 
@@ -1089,6 +1093,8 @@ pub fn iam_role(account_n: u64, name: &str, path: &str, n: u32) -> IamRoleRecord
             key: "team".into(),
             value: "x".into(),
         }],
+        permissions_boundary: None,
+        revision: 1,
     }
 }
 
@@ -1305,4 +1311,249 @@ pub async fn iam_roles_policies_and_identity_documents(store: &dyn Store) {
             other => panic!("expected NotFound, got {other:?}"),
         }
     }
+}
+
+pub async fn iam_update_role_is_compare_and_set(store: &dyn Store) {
+    with_account(store, 1).await;
+    with_account(store, 2).await;
+    let account = account_id(1);
+    let role = iam_role(1, "Deploy", "/ci/", 1);
+    store.create_iam_role(&role).await.unwrap();
+
+    let mut next = role.clone();
+    next.description = None;
+    next.max_session_duration = 7200;
+    next.tags = vec![Tag {
+        key: "env".into(),
+        value: "prod".into(),
+    }];
+    next.permissions_boundary = Some("arn:aws:iam::000000000001:policy/b".to_owned());
+    next.revision = 2;
+    // What the update does not change stays as stored even when the record says otherwise.
+    let mut sent = next.clone();
+    sent.assume_role_policy = "{\"ignored\":true}".to_owned();
+    store.update_iam_role(&sent, 1).await.unwrap();
+    assert_eq!(
+        store.iam_role(&account, "deploy").await.unwrap(),
+        Some(next.clone())
+    );
+
+    // A stale revision changes nothing.
+    let mut stale = next.clone();
+    stale.description = Some("lost".to_owned());
+    stale.revision = 2;
+    match store.update_iam_role(&stale, 1).await {
+        Err(StoreError::Conflict) => {}
+        other => panic!("stale revision: expected Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        store.iam_role(&account, "deploy").await.unwrap(),
+        Some(next.clone())
+    );
+
+    // A trust policy change moves the revision too, so an update read before it loses.
+    store
+        .update_role_trust_policy(&account, "deploy", "{\"t\":3}")
+        .await
+        .unwrap();
+    let after_trust = store.iam_role(&account, "deploy").await.unwrap().unwrap();
+    assert_eq!(after_trust.revision, 3);
+    assert_eq!(after_trust.assume_role_policy, "{\"t\":3}");
+    let mut late = next.clone();
+    late.revision = 3;
+    match store.update_iam_role(&late, 2).await {
+        Err(StoreError::Conflict) => {}
+        other => panic!("update after a trust change: expected Conflict, got {other:?}"),
+    }
+    let mut cleared = after_trust.clone();
+    cleared.permissions_boundary = None;
+    cleared.revision = 4;
+    store.update_iam_role(&cleared, 3).await.unwrap();
+    assert_eq!(store.iam_role(&account, "deploy").await.unwrap(), Some(cleared));
+
+    // Missing roles, and a role id of another account.
+    let mut missing = iam_role(1, "nope", "/", 7);
+    missing.revision = 2;
+    let mut foreign = iam_role(2, "Deploy", "/ci/", 1);
+    foreign.revision = 5;
+    for record in [missing, foreign] {
+        match store.update_iam_role(&record, 1).await {
+            Err(StoreError::NotFound) => {}
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
+}
+
+pub async fn iam_permissions_boundaries_round_trip_and_block_policy_deletion(store: &dyn Store) {
+    with_account(store, 1).await;
+    with_account(store, 2).await;
+    let account = account_id(1);
+    let policy = managed_policy(1, "Bound", "/b/", 1);
+    store.create_managed_policy(&policy, "{\"m\":1}").await.unwrap();
+    let arn = format!("arn:aws:iam::{}:policy/b/Bound", account.as_str());
+
+    let mut alice = iam_user(1, "Alice", "/", 1);
+    alice.permissions_boundary = Some(arn.clone());
+    store.create_iam_user(&alice).await.unwrap();
+    assert_eq!(
+        store.iam_user(&account, "alice").await.unwrap(),
+        Some(alice.clone())
+    );
+    let mut role = iam_role(1, "Deploy", "/", 2);
+    role.permissions_boundary = Some(arn.clone());
+    store.create_iam_role(&role).await.unwrap();
+    assert_eq!(
+        store.iam_role(&account, "deploy").await.unwrap(),
+        Some(role.clone())
+    );
+    assert_eq!(
+        store.iam_users(&account, "/", None, 10).await.unwrap()[0].permissions_boundary,
+        Some(arn.clone())
+    );
+    assert_eq!(
+        store.iam_roles(&account, "/", None, 10).await.unwrap()[0].permissions_boundary,
+        Some(arn.clone())
+    );
+    // Another account's principal naming this ARN does not use this account's policy.
+    let mut stranger = iam_user(2, "Stranger", "/", 3);
+    stranger.permissions_boundary = Some(arn.clone());
+    store.create_iam_user(&stranger).await.unwrap();
+
+    assert_eq!(
+        store.delete_managed_policy(&account, "bound").await.unwrap(),
+        PolicyDeletion::UsedAsBoundary
+    );
+    let mut unbounded = alice.clone();
+    unbounded.permissions_boundary = None;
+    unbounded.revision = 2;
+    store.update_iam_user(&unbounded, 1).await.unwrap();
+    assert_eq!(
+        store.iam_user(&account, "alice").await.unwrap(),
+        Some(unbounded.clone())
+    );
+    assert_eq!(
+        store.delete_managed_policy(&account, "bound").await.unwrap(),
+        PolicyDeletion::UsedAsBoundary
+    );
+    let mut role_unbounded = role.clone();
+    role_unbounded.permissions_boundary = None;
+    role_unbounded.revision = 2;
+    store.update_iam_role(&role_unbounded, 1).await.unwrap();
+    assert_eq!(
+        store.delete_managed_policy(&account, "bound").await.unwrap(),
+        PolicyDeletion::Deleted
+    );
+    // A boundary is not an attachment.
+    assert!(
+        store
+            .attached_user_policies(&account, "alice")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn iam_access_key_use_only_moves_forward(store: &dyn Store) {
+    with_account(store, 1).await;
+    let alice = iam_user(1, "Alice", "/", 1);
+    store.create_iam_user(&alice).await.unwrap();
+    let first = user_key(1, "Alice", 1);
+    let second = user_key(1, "Alice", 2);
+    for key in [&first, &second] {
+        assert_eq!(
+            store.create_user_access_key("Alice", key, 2).await.unwrap(),
+            KeyCreation::Created
+        );
+    }
+    let used = |key: &AccessKeyId, ms: i64, service: &str, region: &str| AccessKeyUse {
+        access_key_id: key.clone(),
+        used_at: ts(ms),
+        service: service.to_owned(),
+        region: region.to_owned(),
+    };
+    assert_eq!(
+        store.access_key_last_used(&first.access_key_id).await.unwrap(),
+        None
+    );
+    store.record_access_key_use(&[]).await.unwrap();
+
+    let never: AccessKeyId = "AKIA0000000000009999".parse().expect("key id");
+    store
+        .record_access_key_use(&[
+            used(&first.access_key_id, 1_700_000_010_000, "iam", "us-east-1"),
+            used(&never, 1_700_000_010_000, "iam", "us-east-1"),
+            // The later of two uses of one key in a batch wins, whatever their order.
+            used(&second.access_key_id, 1_700_000_020_000, "kms", "eu-west-1"),
+            used(&second.access_key_id, 1_700_000_015_000, "sts", "us-east-1"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access_key_last_used(&first.access_key_id).await.unwrap(),
+        Some(used(&first.access_key_id, 1_700_000_010_000, "iam", "us-east-1"))
+    );
+    assert_eq!(
+        store.access_key_last_used(&second.access_key_id).await.unwrap(),
+        Some(used(&second.access_key_id, 1_700_000_020_000, "kms", "eu-west-1"))
+    );
+    assert_eq!(store.access_key_last_used(&never).await.unwrap(), None);
+
+    // Earlier and equal times change nothing; a later one replaces all three fields.
+    store
+        .record_access_key_use(&[
+            used(
+                &first.access_key_id,
+                1_700_000_005_000,
+                "secretsmanager",
+                "eu-west-1",
+            ),
+            used(
+                &second.access_key_id,
+                1_700_000_020_000,
+                "secretsmanager",
+                "eu-west-1",
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access_key_last_used(&first.access_key_id).await.unwrap(),
+        Some(used(&first.access_key_id, 1_700_000_010_000, "iam", "us-east-1"))
+    );
+    assert_eq!(
+        store.access_key_last_used(&second.access_key_id).await.unwrap(),
+        Some(used(&second.access_key_id, 1_700_000_020_000, "kms", "eu-west-1"))
+    );
+    store
+        .record_access_key_use(&[used(
+            &first.access_key_id,
+            1_700_000_030_000,
+            "secretsmanager",
+            "eu-west-1",
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access_key_last_used(&first.access_key_id).await.unwrap(),
+        Some(used(
+            &first.access_key_id,
+            1_700_000_030_000,
+            "secretsmanager",
+            "eu-west-1"
+        ))
+    );
+
+    // Usage does not change the key itself, and goes with it when it is deleted.
+    assert_eq!(
+        store.user_access_keys(&account_id(1), "alice").await.unwrap(),
+        [first.clone(), second.clone()]
+    );
+    store
+        .delete_access_key(&account_id(1), &first.access_key_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access_key_last_used(&first.access_key_id).await.unwrap(),
+        None
+    );
 }
