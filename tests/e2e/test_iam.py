@@ -135,8 +135,6 @@ def test_simulate_principal_policy_allows_alice_on_herself_and_not_on_bob(server
     assert decisions == ["allowed", "explicitDeny"]
 
 
-# Strict: once authentication calls `services.key_usage.note(..)` this passes, and the marker must go.
-@pytest.mark.xfail(strict=True, reason="KeyUsage::note is not yet called from authentication (auth.rs)")
 def test_get_access_key_last_used_after_a_call(server):
     _ok(server.aws("iam", "create-user", "--user-name", "Alice", "--output", "json"))
     _ok(server.aws("iam", "put-user-policy", "--user-name", "Alice", "--policy-name", "ManageOwnAccessKeys",

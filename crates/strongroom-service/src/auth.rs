@@ -251,8 +251,7 @@ impl Authenticator {
                     .await
                     .map_err(unavailable)?;
                 match role {
-                    // TODO(#4): the role's permissions boundary, once the records carry it.
-                    Some(role) => (documents, role.tags, None::<String>),
+                    Some(role) => (documents, role.tags, role.permissions_boundary),
                     None => (Vec::new(), Vec::new(), None),
                 }
             }
@@ -264,8 +263,7 @@ impl Authenticator {
                     .map_err(unavailable)?;
                 let user = self.store.iam_user(account, &key.1).await.map_err(unavailable)?;
                 match user {
-                    // TODO(#4): the user's permissions boundary, once the records carry it.
-                    Some(user) => (documents, user.tags, None::<String>),
+                    Some(user) => (documents, user.tags, user.permissions_boundary),
                     None => (Vec::new(), Vec::new(), None),
                 }
             }

@@ -104,6 +104,12 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
     let mut decision = None;
     let (actor, result) = match authenticated {
         Ok(caller) => {
+            state.services.key_usage.note(
+                caller.access_key_id(),
+                state.services.clock.now(),
+                spec.name,
+                caller.region().as_str(),
+            );
             let caller = caller.with_transport(Transport {
                 source_ip: peer.map(|p| p.addr.ip()),
                 secure: peer.is_some_and(|p| p.tls),
