@@ -11,14 +11,20 @@ venv="${STRONGROOM_VENV:-$HOME/.cache/strongroom-venv}"
 REPS=${REPS:-3}; DUR=${DUR:-10}; THREADS=${THREADS:-2}; CONNS=${CONNS:-16}
 PORT=${PORT:-2799}
 
+# The server only answers the one warming miss, so SERVER_BIN may be a debug build; SKIP_BUILD=1 uses what is built.
+SERVER_BIN=${SERVER_BIN:-$CARGO_TARGET_DIR/release/strongroom}
+AGENT_BIN=${AGENT_BIN:-$CARGO_TARGET_DIR/release/strongroom-agent}
+
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release --locked -p strongroom-server --bin strongroom -p strongroom-agent --bin strongroom-agent
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cargo build --release --locked -p strongroom-server --bin strongroom -p strongroom-agent --bin strongroom-agent
+fi
 
 work=$(mktemp -d)
 cleanup() { kill "${agent_pid:-}" "${sr_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$CARGO_TARGET_DIR/release/strongroom" dev --listen 127.0.0.1:0 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
+"$SERVER_BIN" dev --listen 127.0.0.1:0 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
 sr_pid=$!
 for _ in $(seq 1 100); do [ "$(wc -l < "$work/sr.env")" -ge 4 ] && break; sleep 0.2; done
 # shellcheck disable=SC1090
@@ -37,7 +43,7 @@ log_to_file = false
 log_level = "WARN"
 ttl_seconds = 3600
 TOML
-"$CARGO_TARGET_DIR/release/strongroom-agent" --config "$work/agent.toml" > "$work/agent.out" 2> "$work/agent.log" &
+"$AGENT_BIN" --config "$work/agent.toml" > "$work/agent.out" 2> "$work/agent.log" &
 agent_pid=$!
 for _ in $(seq 1 100); do grep -q listening "$work/agent.out" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$PORT/secretsmanager/get?secretId=bench/agent"

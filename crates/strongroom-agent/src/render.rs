@@ -240,4 +240,20 @@ mod tests {
             assert_eq!(got, want, "{error:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Whatever the value, the body is JSON that gives back the same string and date.
+        #[test]
+        fn the_body_round_trips(secret in ".*", name in "[a-zA-Z0-9/_+=.@-]{1,64}", millis in 0i64..4_000_000_000_000) {
+            let mut value = value(Some(&secret), None);
+            value.name = name.clone();
+            value.created_date_millis = Some(millis);
+            let body = secret_body(&value);
+            let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            proptest::prop_assert_eq!(parsed["SecretString"].as_str(), Some(secret.as_str()));
+            proptest::prop_assert_eq!(parsed["Name"].as_str(), Some(name.as_str()));
+            let date: f64 = parsed["CreatedDate"].as_str().unwrap().parse().unwrap();
+            proptest::prop_assert_eq!((date * 1000.0).round() as i64, millis);
+        }
+    }
 }

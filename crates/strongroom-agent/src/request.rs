@@ -175,4 +175,19 @@ mod tests {
         let query = from_query("secretId=db").unwrap();
         assert!(matches!(query.secret_id, Cow::Borrowed(_)));
     }
+
+    proptest::proptest! {
+        /// Any id a client form-encodes is the id the agent reads, in both forms.
+        #[test]
+        fn encoded_ids_decode_to_themselves(id in "\\PC{1,40}") {
+            let encoded: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+            let query = format!("secretId={encoded}&versionStage=AWSCURRENT");
+            let parsed = from_query(&query).unwrap();
+            proptest::prop_assert_eq!(parsed.secret_id.as_ref(), id.as_str());
+            let path_encoded = percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).to_string();
+            let path = format!("/v1/{path_encoded}");
+            let parsed = from_path(&path, "/v1/", "").unwrap();
+            proptest::prop_assert_eq!(parsed.secret_id.as_ref(), id.as_str());
+        }
+    }
 }

@@ -246,34 +246,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_long_random_sequence_matches_a_naive_model() {
-        // A deterministic pseudo-random walk compared against a Vec-based LRU.
-        let mut lru = Lru::new(5);
-        let mut model: Vec<(String, u32)> = Vec::new();
-        let mut state = 0x2545_f491_u32;
-        for step in 0..5000u32 {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            let id = format!("s{}", state % 9);
-            if state.is_multiple_of(3) {
-                lru.insert(&current(&id), step);
-                model.retain(|(k, _)| *k != id);
-                model.insert(0, (id, step));
-                model.truncate(5);
-            } else {
-                let got = lru.get_mut(&current(&id)).copied();
-                let expected = model.iter().position(|(k, _)| *k == id).map(|i| {
-                    let entry = model.remove(i);
-                    let value = entry.1;
-                    model.insert(0, entry);
-                    value
-                });
-                assert_eq!(got, expected, "step {step}");
+    proptest::proptest! {
+        /// Any sequence of inserts and reads leaves the map in the order, and with the values, of a naive
+        /// Vec-based LRU.
+        #[test]
+        fn matches_a_naive_model(capacity in 1usize..6, ops in proptest::collection::vec((proptest::bool::ANY, 0u8..9), 0..300)) {
+            let mut lru = Lru::new(capacity);
+            let mut model: Vec<(String, usize)> = Vec::new();
+            for (step, (insert, key)) in ops.into_iter().enumerate() {
+                let id = format!("s{key}");
+                if insert {
+                    lru.insert(&current(&id), step);
+                    model.retain(|(k, _)| *k != id);
+                    model.insert(0, (id, step));
+                    model.truncate(capacity);
+                } else {
+                    let got = lru.get_mut(&current(&id)).copied();
+                    let expected = model.iter().position(|(k, _)| *k == id).map(|i| {
+                        let entry = model.remove(i);
+                        let value = entry.1;
+                        model.insert(0, entry);
+                        value
+                    });
+                    proptest::prop_assert_eq!(got, expected, "step {}", step);
+                }
+                let names: Vec<String> = model.iter().map(|(k, _)| k.clone()).collect();
+                proptest::prop_assert_eq!(lru.order(), names, "step {}", step);
+                proptest::prop_assert_eq!(lru.len(), model.len());
             }
-            let names: Vec<String> = model.iter().map(|(k, _)| k.clone()).collect();
-            assert_eq!(lru.order(), names, "step {step}");
         }
     }
 }
