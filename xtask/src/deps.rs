@@ -195,7 +195,14 @@ pub const CRYPTO_CRATES: [&str; 12] = [
 pub const CRYPTO_OWNER: &str = "strongroom-crypto";
 
 /// The TLS stack, which brings its own crypto provider: only the server may depend on it.
-pub const TLS_CRATES: [&str; 3] = ["rustls", "tokio-rustls", "rcgen"];
+pub const TLS_CRATES: [&str; 2] = ["rustls", "tokio-rustls"];
+
+/// Certificate building and parsing: `strongroom-crypto` (the private CA) and the server (its development
+/// TLS certificate) may depend on them.
+pub const PKI_CRATES: [&str; 2] = ["rcgen", "x509-parser"];
+
+/// The crates allowed the certificate crates.
+pub const PKI_OWNERS: [&str; 2] = [CRYPTO_OWNER, TLS_OWNER];
 
 /// The crate allowed the TLS stack.
 pub const TLS_OWNER: &str = "strongroom-server";
@@ -212,6 +219,10 @@ pub fn check_crypto(packages: &[Package]) -> Vec<String> {
                 Some(format!("crypto primitives belong in `{CRYPTO_OWNER}` alone"))
             } else if TLS_CRATES.contains(&name) && package.name != TLS_OWNER {
                 Some(format!("the TLS stack belongs in `{TLS_OWNER}` alone"))
+            } else if PKI_CRATES.contains(&name) && !PKI_OWNERS.contains(&package.name.as_str()) {
+                Some(format!(
+                    "certificate crates belong in `{CRYPTO_OWNER}` and `{TLS_OWNER}` alone"
+                ))
             } else if name.starts_with("aws-sdk-") && dep.kind != DepKind::Dev {
                 Some("the AWS SDK is for tests only (a dev-dependency)".to_owned())
             } else {
@@ -342,7 +353,12 @@ mod tests {
         let good = [
             package(
                 CRYPTO_OWNER,
-                &[("aws-lc-rs", DepKind::Normal), ("subtle", DepKind::Normal)],
+                &[
+                    ("aws-lc-rs", DepKind::Normal),
+                    ("subtle", DepKind::Normal),
+                    ("rcgen", DepKind::Normal),
+                    ("x509-parser", DepKind::Normal),
+                ],
             ),
             package(
                 TLS_OWNER,
@@ -376,9 +392,10 @@ mod tests {
                 &[("aws-lc-rs", DepKind::Normal), ("aws-sdk-sts", DepKind::Normal)],
             ),
             package(CRYPTO_OWNER, &[("tokio-rustls", DepKind::Normal)]),
+            package("strongroom-service", &[("x509-parser", DepKind::Normal)]),
         ];
         let offenders = check_crypto(&bad);
-        assert_eq!(offenders.len(), 6, "{offenders:#?}");
+        assert_eq!(offenders.len(), 7, "{offenders:#?}");
         assert_eq!(
             offenders[0],
             "`strongroom-sigv4` has `hmac` as a normal dependency: crypto primitives belong in `strongroom-crypto` alone"

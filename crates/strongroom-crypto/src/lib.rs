@@ -15,6 +15,7 @@ mod envelope;
 mod error;
 pub mod hash;
 mod keys;
+pub mod pki;
 pub mod random;
 pub mod secret;
 

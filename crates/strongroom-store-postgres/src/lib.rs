@@ -14,6 +14,7 @@
 mod error;
 mod iam;
 mod kms;
+mod pca;
 mod secrets;
 
 use std::str::FromStr;

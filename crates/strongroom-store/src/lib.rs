@@ -7,6 +7,7 @@
 mod error;
 pub mod iam;
 pub mod kms;
+pub mod pca;
 mod records;
 pub mod secrets;
 #[doc(hidden)]
@@ -20,6 +21,7 @@ use strongroom_types::{AccessKeyId, AccountId};
 pub use error::StoreError;
 pub use iam::IamStore;
 pub use kms::KmsStore;
+pub use pca::PcaStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
@@ -77,7 +79,7 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
-pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore {
+pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + PcaStore {
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -21,6 +21,7 @@
 
 pub mod iam;
 pub mod kms;
+pub mod pca;
 pub mod secrets;
 
 use std::fmt;
