@@ -361,7 +361,12 @@ mod tests {
         let good = [
             package(
                 CRYPTO_OWNER,
-                &[("aws-lc-rs", DepKind::Normal), ("subtle", DepKind::Normal)],
+                &[
+                    ("aws-lc-rs", DepKind::Normal),
+                    ("subtle", DepKind::Normal),
+                    ("rcgen", DepKind::Normal),
+                    ("x509-parser", DepKind::Normal),
+                ],
             ),
             package(
                 TLS_OWNER,

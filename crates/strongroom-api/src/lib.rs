@@ -16,6 +16,7 @@
 //! Every response carries a request id in AWS: awsQuery bodies embed it, so those renderers take it as an
 //! argument; for the JSON protocols the server adds the `x-amzn-requestid` header itself.
 
+pub mod acm_pca;
 pub mod error;
 pub mod iam;
 pub mod json;

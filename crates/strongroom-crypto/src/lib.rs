@@ -18,6 +18,7 @@ mod envelope;
 mod error;
 pub mod hash;
 mod keys;
+pub mod pki;
 pub mod random;
 pub mod secret;
 pub mod x509;

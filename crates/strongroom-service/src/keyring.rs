@@ -18,6 +18,8 @@ pub(crate) enum Purpose {
     Credentials,
     /// Seals self-contained session tokens of temporary credentials.
     Sessions,
+    /// Seals the private keys of the private CA's certificate authorities.
+    CaKeys,
 }
 
 impl Purpose {
@@ -26,6 +28,7 @@ impl Purpose {
             Self::Audit => "audit-chain",
             Self::Credentials => "access-key-secrets",
             Self::Sessions => "session-tokens",
+            Self::CaKeys => "pca-ca-keys",
         }
     }
 }
@@ -36,6 +39,7 @@ pub struct Keyring {
     audit: KeyMaterial,
     credentials: KeyMaterial,
     sessions: KeyMaterial,
+    ca_keys: KeyMaterial,
 }
 
 impl fmt::Debug for Keyring {
@@ -53,11 +57,13 @@ impl Keyring {
         let audit = system_key(store, &root, Purpose::Audit, now).await?;
         let credentials = system_key(store, &root, Purpose::Credentials, now).await?;
         let sessions = system_key(store, &root, Purpose::Sessions, now).await?;
+        let ca_keys = system_key(store, &root, Purpose::CaKeys, now).await?;
         Ok(Self {
             root,
             audit,
             credentials,
             sessions,
+            ca_keys,
         })
     }
 
@@ -66,6 +72,7 @@ impl Keyring {
             Purpose::Audit => &self.audit,
             Purpose::Credentials => &self.credentials,
             Purpose::Sessions => &self.sessions,
+            Purpose::CaKeys => &self.ca_keys,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod key_usage;
 mod keyring;
 pub mod kms;
 pub mod rotation;
+pub mod pca;
 pub mod secrets;
 mod session;
 pub mod sts;
@@ -39,6 +40,7 @@ pub struct Services {
     /// When each access key was last used; authentication notes, a server task flushes.
     pub key_usage: Arc<key_usage::KeyUsage>,
     pub kms: Arc<kms::Kms>,
+    pub pca: pca::Pca,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
     pub rotation: rotation::Rotation,
@@ -73,6 +75,7 @@ impl Services {
             iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             key_usage: Arc::new(key_usage::KeyUsage::new(Arc::clone(&store))),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
+            pca: pca::Pca::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             rotation: rotation::Rotation::new(),

@@ -15,6 +15,7 @@ mod error;
 mod iam;
 mod kms;
 mod rotation;
+mod pca;
 mod secrets;
 
 use std::str::FromStr;

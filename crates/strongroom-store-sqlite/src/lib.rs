@@ -28,6 +28,7 @@ mod error;
 mod iam;
 mod kms;
 mod rotation;
+mod pca;
 mod secrets;
 
 use std::path::Path;

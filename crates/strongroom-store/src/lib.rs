@@ -7,6 +7,7 @@
 mod error;
 pub mod iam;
 pub mod kms;
+pub mod pca;
 mod records;
 pub mod rotation;
 pub mod secrets;
@@ -21,6 +22,7 @@ use strongroom_types::{AccessKeyId, AccountId};
 pub use error::StoreError;
 pub use iam::IamStore;
 pub use kms::KmsStore;
+pub use pca::PcaStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
@@ -80,7 +82,7 @@ pub trait AuditStore: Send + Sync {
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
 pub trait Store:
-    AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + RotationStore
+    AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + RotationStore + PcaStore
 {
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

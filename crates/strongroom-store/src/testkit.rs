@@ -22,6 +22,7 @@
 pub mod iam;
 pub mod kms;
 pub mod rotation;
+pub mod pca;
 pub mod secrets;
 
 use std::fmt;
