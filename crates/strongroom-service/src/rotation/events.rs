@@ -180,6 +180,7 @@ pub async fn emit(services: &Services, event: ServiceEvent) {
             } else {
                 Outcome::Success
             },
+            decision: None,
         })
         .await;
     notify_subscribers(services, &event).await;
