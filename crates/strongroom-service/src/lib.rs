@@ -13,6 +13,7 @@ mod error;
 pub mod iam;
 mod keyring;
 pub mod kms;
+pub mod rolesanywhere;
 pub mod secrets;
 mod session;
 pub mod sts;
@@ -35,6 +36,7 @@ pub struct Services {
     pub authz: authz::Authorizer,
     pub iam: iam::Iam,
     pub kms: Arc<kms::Kms>,
+    pub rolesanywhere: rolesanywhere::RolesAnywhere,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
 }
@@ -67,6 +69,7 @@ impl Services {
             authz: authz::Authorizer::new(Arc::clone(&clock)),
             iam: iam::Iam::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
+            rolesanywhere: rolesanywhere::RolesAnywhere::new(Arc::clone(&store), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             store,

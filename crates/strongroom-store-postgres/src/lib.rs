@@ -14,6 +14,7 @@
 mod error;
 mod iam;
 mod kms;
+mod rolesanywhere;
 mod secrets;
 
 use std::str::FromStr;

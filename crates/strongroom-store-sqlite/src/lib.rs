@@ -27,6 +27,7 @@ const AUDIT_ROWS_PER_STATEMENT: usize = 100;
 mod error;
 mod iam;
 mod kms;
+mod rolesanywhere;
 mod secrets;
 
 use std::path::Path;

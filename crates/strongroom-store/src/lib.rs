@@ -8,6 +8,9 @@ mod error;
 pub mod iam;
 pub mod kms;
 mod records;
+pub mod rolesanywhere;
+#[doc(hidden)]
+pub mod rolesanywhere_codec;
 pub mod secrets;
 #[doc(hidden)]
 pub mod secrets_codec;
@@ -23,6 +26,7 @@ pub use kms::KmsStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
+pub use rolesanywhere::RolesAnywhereStore;
 pub use secrets::SecretStore;
 pub use strongroom_types::Sealed;
 
@@ -77,7 +81,9 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
-pub trait Store: AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore {
+pub trait Store:
+    AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + RolesAnywhereStore
+{
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

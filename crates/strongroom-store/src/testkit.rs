@@ -21,6 +21,7 @@
 
 pub mod iam;
 pub mod kms;
+pub mod rolesanywhere;
 pub mod secrets;
 
 use std::fmt;
