@@ -23,6 +23,7 @@ pub mod json;
 pub mod kms;
 pub mod query;
 pub mod rest_json;
+pub mod rolesanywhere;
 pub mod secretsmanager;
 pub mod strongroom_rotation;
 pub mod sts;

@@ -1,6 +1,7 @@
 //! Background work on a timer: purging secrets whose recovery window has passed, deleting KMS keys whose
-//! waiting period has passed, rotating KMS keys on their schedule, and writing when access keys were last
-//! used; and, on a shorter timer, running secret rotation steps and sending notifications.
+//! waiting period has passed, rotating KMS keys on their schedule, writing when access keys were last used,
+//! and recording Roles Anywhere certificates that near expiry; and, on a shorter timer, running secret
+//! rotation steps and sending notifications.
 //!
 //! Each step is safe to run on every node at once: each is a compare-and-set write, so when two nodes race,
 //! one wins and the other finds nothing left to do.
@@ -70,6 +71,47 @@ pub async fn run_once(state: &AppState) {
         Ok(0) => {}
         Ok(purged) => tracing::info!(purged, "purged secrets whose recovery window ended"),
         Err(err) => tracing::warn!(error = %err, "purging secrets failed"),
+    }
+    record_certificate_expiry(state, now).await;
+}
+
+/// Roles Anywhere subjects whose certificate nears expiry, each recorded once in the audit trail (until
+/// notification subscriptions exist).
+async fn record_certificate_expiry(state: &AppState, now: strongroom_types::OffsetDateTime) {
+    use strongroom_service::audit::{Actor, AuditEvent, Outcome};
+    let notices = match state.services.rolesanywhere.expiry_notices(now).await {
+        Ok(notices) => notices,
+        Err(err) => {
+            tracing::warn!(error = %err, "checking certificate expiry failed");
+            return;
+        }
+    };
+    for notice in notices {
+        tracing::info!(
+            subject = %notice.x509_subject,
+            serial = %notice.serial_number,
+            not_after = %notice.not_after,
+            threshold_days = notice.threshold_days,
+            "a Roles Anywhere certificate nears expiry"
+        );
+        let region = notice.subject_arn.split(':').nth(3).map(str::to_owned);
+        state
+            .services
+            .audit
+            .record(AuditEvent {
+                time: now,
+                request_id: strongroom_crypto::random::uuid_v4(),
+                service: "rolesanywhere".to_owned(),
+                operation: "EndEntityCertificateExpiry".to_owned(),
+                region,
+                source_ip: None,
+                user_agent: None,
+                actor: Actor::Unauthenticated { access_key_id: None },
+                resource: Some(notice.subject_arn),
+                read_only: true,
+                outcome: Outcome::Success,
+            })
+            .await;
     }
 }
 

@@ -16,6 +16,7 @@ mod keyring;
 pub mod kms;
 pub mod rotation;
 pub mod pca;
+pub mod rolesanywhere;
 pub mod secrets;
 mod session;
 pub mod sts;
@@ -41,6 +42,7 @@ pub struct Services {
     pub key_usage: Arc<key_usage::KeyUsage>,
     pub kms: Arc<kms::Kms>,
     pub pca: pca::Pca,
+    pub rolesanywhere: rolesanywhere::RolesAnywhere,
     pub secrets: secrets::Secrets,
     pub sts: sts::Sts,
     pub rotation: rotation::Rotation,
@@ -76,6 +78,7 @@ impl Services {
             key_usage: Arc::new(key_usage::KeyUsage::new(Arc::clone(&store))),
             secrets: secrets::Secrets::new(Arc::clone(&store), Arc::clone(&kms), Arc::clone(&clock)),
             pca: pca::Pca::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
+            rolesanywhere: rolesanywhere::RolesAnywhere::new(Arc::clone(&store), Arc::clone(&clock)),
             kms,
             sts: sts::Sts::new(Arc::clone(&store), Arc::clone(&keyring), Arc::clone(&clock)),
             rotation: rotation::Rotation::new(),

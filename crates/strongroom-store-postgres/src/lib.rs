@@ -16,6 +16,7 @@ mod iam;
 mod kms;
 mod rotation;
 mod pca;
+mod rolesanywhere;
 mod secrets;
 
 use std::str::FromStr;

@@ -29,6 +29,7 @@ mod iam;
 mod kms;
 mod rotation;
 mod pca;
+mod rolesanywhere;
 mod secrets;
 
 use std::path::Path;

@@ -10,6 +10,9 @@ pub mod kms;
 pub mod pca;
 mod records;
 pub mod rotation;
+pub mod rolesanywhere;
+#[doc(hidden)]
+pub mod rolesanywhere_codec;
 pub mod secrets;
 #[doc(hidden)]
 pub mod secrets_codec;
@@ -27,6 +30,7 @@ pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
 pub use rotation::RotationStore;
+pub use rolesanywhere::RolesAnywhereStore;
 pub use secrets::SecretStore;
 pub use strongroom_types::Sealed;
 
@@ -82,7 +86,15 @@ pub trait AuditStore: Send + Sync {
 /// Everything Strongroom stores, behind one object.
 #[async_trait]
 pub trait Store:
-    AccountStore + KeyStore + AuditStore + KmsStore + SecretStore + IamStore + RotationStore + PcaStore
+    AccountStore
+    + KeyStore
+    + AuditStore
+    + KmsStore
+    + SecretStore
+    + IamStore
+    + RotationStore
+    + PcaStore
+    + RolesAnywhereStore
 {
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

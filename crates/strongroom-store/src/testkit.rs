@@ -23,6 +23,7 @@ pub mod iam;
 pub mod kms;
 pub mod rotation;
 pub mod pca;
+pub mod rolesanywhere;
 pub mod secrets;
 
 use std::fmt;

@@ -6,10 +6,12 @@
 
 mod iam;
 mod kms;
+mod rolesanywhere;
 mod secretsmanager;
 
 pub use iam::iam_error;
 pub use kms::kms_error;
+pub use rolesanywhere::rolesanywhere_error;
 pub use secretsmanager::secrets_error;
 use strongroom_api::WireError;
 use strongroom_service::ServiceError;

@@ -2,6 +2,7 @@
 
 mod iam;
 mod kms;
+pub(crate) mod rolesanywhere;
 mod secretsmanager;
 mod strongroom_rotation;
 mod sts;
@@ -14,6 +15,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
     match call.spec.name {
         "iam" => iam::handle(services, caller, call).await,
         "kms" => kms::handle(services, caller, call).await,
+        "rolesanywhere" => rolesanywhere::handle(services, caller, call).await,
         "secretsmanager" => secretsmanager::handle(services, caller, call).await,
         "sts" => sts::handle(services, caller, call).await,
         "strongroom" => strongroom_rotation::handle(services, caller, call).await,

@@ -26,6 +26,9 @@ pub struct Call<'a> {
     pub request_id: &'a str,
     pub body: &'a [u8],
     pub query: &'a str,
+    /// The HTTP method (`GET`) and the path, which restJson1 routes by.
+    pub method: &'a str,
+    pub path: &'a str,
 }
 
 /// The outcome of an operation: the rendered reply and, for the audit record, the resource acted on.
@@ -59,6 +62,49 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
         headers: &headers,
         body: &body,
     };
+    // CreateSession is signed with a certificate's key (AWS4-X509-*), not SigV4: it authenticates itself.
+    if is_x509_signed(&parts.headers) {
+        let spec =
+            protocol::by_name("rolesanywhere").unwrap_or_else(|| guess_spec(&parts.headers, "/sessions"));
+        let (result, resource) =
+            handlers::rolesanywhere::create_session(&state.services, &signable, spec, &request_id).await;
+        let (response, outcome) = match result {
+            Ok(response) => (response, Outcome::Success),
+            Err(error) => (
+                render_error(spec.protocol, &error, &request_id),
+                Outcome::Failure {
+                    code: error.code.clone(),
+                    message: error.message.clone(),
+                },
+            ),
+        };
+        let outcome_label = match &outcome {
+            Outcome::Success => "success".to_owned(),
+            Outcome::Failure { code, .. } => code.clone(),
+        };
+        state
+            .services
+            .audit
+            .record(AuditEvent {
+                time: state.services.clock.now(),
+                request_id: request_id.clone(),
+                service: spec.name.to_owned(),
+                operation: "CreateSession".to_owned(),
+                region: None,
+                source_ip: peer.map(|p| p.addr.ip().to_string()),
+                user_agent: header(&parts.headers, "user-agent").map(str::to_owned),
+                actor: Actor::Unauthenticated { access_key_id: None },
+                resource,
+                read_only: false,
+                outcome,
+            })
+            .await;
+        state
+            .metrics
+            .observe(spec.name, "CreateSession", &outcome_label, started.elapsed());
+        return finish(response, &request_id);
+    }
+
     let parsed = strongroom_sigv4::parse_auth(&signable);
     let target = header(&parts.headers, "x-amz-target");
     let spec = match &parsed {
@@ -84,6 +130,8 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
         request_id: &request_id,
         body: &body,
         query: signable.query,
+        method: signable.method,
+        path: signable.path,
     };
 
     // A JSON request's target names the service it is for; a scope for another service is refused.
@@ -175,6 +223,15 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
     finish(response, &request_id)
 }
 
+/// Whether the request is signed with an X.509 certificate's key (`AWS4-X509-…` in `Authorization`).
+/// Only such requests skip SigV4 authentication, and only to reach CreateSession, which verifies them.
+fn is_x509_signed(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("authorization")
+        .iter()
+        .any(|value| value.as_bytes().starts_with(b"AWS4-X509-"))
+}
+
 fn region_of(actor: &Actor) -> Option<String> {
     match actor {
         Actor::Caller(caller) => Some(caller.region().to_string()),
@@ -213,7 +270,9 @@ fn operation_name(
             .action()
             .map(str::to_owned)
             .unwrap_or_default(),
-        Protocol::RestJson => format!("{method} {path}"),
+        Protocol::RestJson => strongroom_api::rolesanywhere::route(method, path)
+            .map(|(name, _)| name.to_owned())
+            .unwrap_or_else(|| format!("{method} {path}")),
     }
 }
 
