@@ -159,6 +159,30 @@ pub struct ListResourceTagsRequest {
     pub marker: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyPolicyRequest {
+    pub key_id: String,
+    pub policy_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutKeyPolicyRequest {
+    pub key_id: String,
+    pub policy_name: Option<String>,
+    pub policy: String,
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyPoliciesRequest {
+    pub key_id: String,
+    pub limit: Option<i64>,
+    pub marker: Option<String>,
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Responses.
 
@@ -303,6 +327,22 @@ pub struct GetKeyRotationStatusResponse {
 #[serde(rename_all = "PascalCase")]
 pub struct ListResourceTagsResponse {
     pub tags: Vec<Tag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyPolicyResponse {
+    pub policy: String,
+    pub policy_name: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyPoliciesResponse {
+    pub policy_names: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
     pub truncated: bool,

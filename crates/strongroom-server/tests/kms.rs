@@ -816,3 +816,125 @@ async fn wire_errors_and_raw_requests() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     insta::assert_json_snapshot!("list_aliases_fresh", redact(&reply.body, &[]));
 }
+
+#[tokio::test]
+async fn key_policies_get_put_list_and_the_lockout_check() {
+    let server = TestServer::sqlite().await;
+    let client = kms(&server);
+    let (key_id, _) = new_key(&client).await;
+
+    let policy = client.get_key_policy().key_id(&key_id).send().await.unwrap();
+    assert_eq!(policy.policy_name(), Some("default"));
+    let text = policy.policy().unwrap();
+    assert!(text.contains("\"Id\":\"key-default-1\""), "{text}");
+    assert!(text.contains(&format!("arn:aws:iam::{ACCOUNT}:root")), "{text}");
+    let names = client.list_key_policies().key_id(&key_id).send().await.unwrap();
+    assert_eq!(names.policy_names(), ["default"]);
+    assert!(!names.truncated());
+    assert_eq!(
+        code(
+            client
+                .get_key_policy()
+                .key_id(&key_id)
+                .policy_name("other")
+                .send()
+                .await
+        ),
+        "NotFoundException"
+    );
+
+    // A policy that does not parse, and one that would lock the caller out.
+    assert_eq!(
+        code(client.put_key_policy().key_id(&key_id).policy("{").send().await),
+        "MalformedPolicyDocumentException"
+    );
+    let role_only = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:role/app"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    );
+    let locked = client
+        .put_key_policy()
+        .key_id(&key_id)
+        .policy(&role_only)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(locked.code(), Some("MalformedPolicyDocumentException"));
+    assert_eq!(
+        locked.message(),
+        Some("The new key policy will not allow you to update the key policy in the future.")
+    );
+    // An explicit deny in the key policy binds even the root user.
+    let deny_encrypt = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},{{"Sid":"NoEncrypt","Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*"}}]}}"#
+    );
+    client
+        .put_key_policy()
+        .key_id(&key_id)
+        .policy_name("default")
+        .policy(&deny_encrypt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get_key_policy()
+            .key_id(&key_id)
+            .send()
+            .await
+            .unwrap()
+            .policy(),
+        Some(deny_encrypt.as_str())
+    );
+    assert_eq!(
+        code(
+            client
+                .encrypt()
+                .key_id(&key_id)
+                .plaintext(Blob::new(b"x"))
+                .send()
+                .await
+        ),
+        "AccessDeniedException"
+    );
+    // Bypassing the check locks the account (root included) out of the key.
+    client
+        .put_key_policy()
+        .key_id(&key_id)
+        .policy(&role_only)
+        .bypass_policy_lockout_safety_check(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(client.get_key_policy().key_id(&key_id).send().await),
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        code(client.describe_key().key_id(&key_id).send().await),
+        "AccessDeniedException"
+    );
+
+    // CreateKey takes a policy and the same check.
+    assert_eq!(
+        code(client.create_key().policy(&role_only).send().await),
+        "MalformedPolicyDocumentException"
+    );
+    let created = client
+        .create_key()
+        .policy(&deny_encrypt)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(
+        client
+            .get_key_policy()
+            .key_id(created.key_id())
+            .send()
+            .await
+            .unwrap()
+            .policy(),
+        Some(deny_encrypt.as_str())
+    );
+}

@@ -25,6 +25,7 @@ pub fn kms_error(err: &KmsError, spec: ServiceSpec) -> WireError {
         KmsError::InvalidMarker { message } => client("InvalidMarkerException", message),
         KmsError::InvalidKeyUsage { message } => client("InvalidKeyUsageException", message),
         KmsError::Tag { message } => client("TagException", message),
+        KmsError::MalformedPolicyDocument { message } => client("MalformedPolicyDocumentException", message),
         KmsError::DryRun => client("DryRunOperationException", &err.to_string()),
         KmsError::Service(inner @ (ServiceError::Internal { .. } | ServiceError::WrongRootKey { .. })) => {
             tracing::error!(error = %inner, source = ?std::error::Error::source(inner), "internal error");

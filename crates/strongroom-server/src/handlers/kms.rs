@@ -4,11 +4,12 @@ use strongroom_api::json;
 use strongroom_api::kms::{
     AliasListEntry, AliasRequest, Blob, CreateKeyRequest, DecryptRequest, DecryptResponse,
     DeleteAliasRequest, Empty, EnableKeyRotationRequest, EncryptRequest, EncryptResponse,
-    GenerateDataKeyRequest, GenerateDataKeyResponse, GetKeyRotationStatusResponse, KeyIdRequest,
-    KeyIdResponse, KeyListEntry, KeyMetadata, KeyMetadataResponse, ListAliasesRequest, ListAliasesResponse,
-    ListKeysRequest, ListKeysResponse, ListResourceTagsRequest, ListResourceTagsResponse, ReEncryptRequest,
-    ReEncryptResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, TagResourceRequest,
-    UntagResourceRequest,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GetKeyPolicyRequest, GetKeyPolicyResponse,
+    GetKeyRotationStatusResponse, KeyIdRequest, KeyIdResponse, KeyListEntry, KeyMetadata,
+    KeyMetadataResponse, ListAliasesRequest, ListAliasesResponse, ListKeyPoliciesRequest,
+    ListKeyPoliciesResponse, ListKeysRequest, ListKeysResponse, ListResourceTagsRequest,
+    ListResourceTagsResponse, PutKeyPolicyRequest, ReEncryptRequest, ReEncryptResponse,
+    ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, TagResourceRequest, UntagResourceRequest,
 };
 use strongroom_api::{Timestamp, WireError, WireResponse};
 use strongroom_crypto::EncryptionContext;
@@ -44,6 +45,9 @@ enum Operation {
     TagResource(TagResourceRequest),
     UntagResource(UntagResourceRequest),
     ListResourceTags(ListResourceTagsRequest),
+    GetKeyPolicy(GetKeyPolicyRequest),
+    PutKeyPolicy(PutKeyPolicyRequest),
+    ListKeyPolicies(ListKeyPoliciesRequest),
 }
 
 fn parse(call: &Call<'_>) -> Result<Operation, WireError> {
@@ -74,6 +78,9 @@ fn parse(call: &Call<'_>) -> Result<Operation, WireError> {
         "TagResource" => Operation::TagResource(json::parse_body(body)?),
         "UntagResource" => Operation::UntagResource(json::parse_body(body)?),
         "ListResourceTags" => Operation::ListResourceTags(json::parse_body(body)?),
+        "GetKeyPolicy" => Operation::GetKeyPolicy(json::parse_body(body)?),
+        "PutKeyPolicy" => Operation::PutKeyPolicy(json::parse_body(body)?),
+        "ListKeyPolicies" => Operation::ListKeyPolicies(json::parse_body(body)?),
         _ => return Err(call.unknown_operation()),
     })
 }
@@ -143,6 +150,9 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 multi_region: request.multi_region,
                 policy: request.policy,
                 tags: tags(request.tags.unwrap_or_default()),
+                bypass_policy_lockout_safety_check: request
+                    .bypass_policy_lockout_safety_check
+                    .unwrap_or(false),
             };
             let key = kms.create_key(authz, caller, input).await.map_err(fail)?;
             let response = json::render(&KeyMetadataResponse {
@@ -422,6 +432,49 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 next_marker: page.next_marker,
             });
             reply(response, Some(arn), true)
+        }
+        Operation::GetKeyPolicy(request) => {
+            let (key, policy) = kms
+                .get_key_policy(authz, caller, &request.key_id, request.policy_name.as_deref())
+                .await
+                .map_err(fail)?;
+            let response = json::render(&GetKeyPolicyResponse {
+                policy,
+                policy_name: kms::POLICY_NAME.to_owned(),
+            });
+            reply(response, Some(key.arn), true)
+        }
+        Operation::PutKeyPolicy(request) => {
+            let key = kms
+                .put_key_policy(
+                    authz,
+                    caller,
+                    &request.key_id,
+                    request.policy_name.as_deref(),
+                    &request.policy,
+                    request.bypass_policy_lockout_safety_check.unwrap_or(false),
+                )
+                .await
+                .map_err(fail)?;
+            reply(empty(), Some(key.arn), false)
+        }
+        Operation::ListKeyPolicies(request) => {
+            let page = kms
+                .list_key_policies(
+                    authz,
+                    caller,
+                    &request.key_id,
+                    request.limit,
+                    request.marker.as_deref(),
+                )
+                .await
+                .map_err(fail)?;
+            let response = json::render(&ListKeyPoliciesResponse {
+                policy_names: page.items,
+                truncated: page.next_marker.is_some(),
+                next_marker: page.next_marker,
+            });
+            reply(response, None, true)
         }
     }
 }

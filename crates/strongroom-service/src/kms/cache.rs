@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use strongroom_crypto::KeyMaterial;
+
+use super::policy::KeyAuth;
 use strongroom_store::kms::{KmsKeyRecord, KmsKeyState};
 use strongroom_types::{AccountId, OffsetDateTime, Region};
 use time::Duration;
@@ -22,8 +24,12 @@ struct Entry {
     account: AccountId,
     region: Region,
     state: KmsKeyState,
+    /// The revision of the key record the state was read from.
+    revision: u64,
     checked_at: OffsetDateTime,
     materials: HashMap<u32, Arc<KeyMaterial>>,
+    /// The key's policy and context keys, with the revision they were made from.
+    auth: Option<(u64, Arc<KeyAuth>)>,
 }
 
 /// What the cache knows of a key for a hot-path lookup.
@@ -98,6 +104,7 @@ impl Cache {
             entry.account = key.account_id.clone();
             entry.region = key.region.clone();
             entry.state = key.state;
+            entry.revision = key.revision;
             entry.checked_at = now;
             return;
         }
@@ -110,10 +117,51 @@ impl Cache {
                 account: key.account_id.clone(),
                 region: key.region.clone(),
                 state: key.state,
+                revision: key.revision,
                 checked_at: now,
                 materials: HashMap::new(),
+                auth: None,
             },
         );
+    }
+
+    /// What authorization needs of `key` (whose state was just refreshed), made once per revision.
+    pub(crate) fn auth(&self, key: &KmsKeyRecord) -> Arc<KeyAuth> {
+        let mut entries = self.lock();
+        let entry = entries.get_mut(&key.key_id);
+        if let Some(Some((revision, auth))) = entry.as_ref().map(|e| &e.auth)
+            && *revision == key.revision
+        {
+            return Arc::clone(auth);
+        }
+        let auth = KeyAuth::of(key);
+        if let Some(entry) = entry {
+            entry.auth = Some((key.revision, Arc::clone(&auth)));
+        }
+        auth
+    }
+
+    /// The authorization view of a key whose state is fresh and in (account, region), without a store read.
+    pub(crate) fn fresh_auth(
+        &self,
+        key_id: &str,
+        account: &AccountId,
+        region: &Region,
+        now: OffsetDateTime,
+    ) -> Option<Arc<KeyAuth>> {
+        let entries = self.lock();
+        let entry = entries.get(key_id)?;
+        if now - entry.checked_at > STATE_TTL
+            || now < entry.checked_at
+            || entry.account != *account
+            || entry.region != *region
+        {
+            return None;
+        }
+        match &entry.auth {
+            Some((revision, auth)) if *revision == entry.revision => Some(Arc::clone(auth)),
+            _ => None,
+        }
     }
 
     /// Keeps opened material of a key whose state was refreshed just before.

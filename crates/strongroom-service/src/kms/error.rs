@@ -52,6 +52,10 @@ pub enum KmsError {
     /// `TagException`: a tag key or value out of its constraints, or a reserved `aws:` tag key.
     #[error("{message}")]
     Tag { message: String },
+    /// `MalformedPolicyDocumentException`: a key policy that is not a valid policy, or that would lock the
+    /// caller out of the key.
+    #[error("{message}")]
+    MalformedPolicyDocument { message: String },
     /// `DryRunOperationException`: the request would have succeeded.
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,

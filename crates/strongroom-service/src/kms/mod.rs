@@ -4,14 +4,20 @@
 //! `Keyring::seal_kms_material`); a ciphertext blob (see `blob.rs`) names its key and material version, so
 //! rotation adds a version without re-encrypting anything. Opened material is cached in memory (`cache.rs`).
 //!
-//! Every public operation authorizes `kms:<Operation>` on the key's ARN (or `*`) through the
-//! [`Authorizer`] the server passes in. The internal API that Secrets Manager calls
-//! ([`Kms::resolve_secret_key`], [`Kms::generate_data_key`], [`Kms::decrypt_data_key`]) does not: Secrets
-//! Manager authorizes its own action first.
+//! Every public operation authorizes `kms:<Operation>` on the key's ARN (or `*` for CreateKey, ListKeys
+//! and ListAliases) through the [`Authorizer`] the server passes in. Operations on a key are decided under
+//! its key policy, which is authoritative (see `policy.rs`), with the context keys AWS documents
+//! (`kms:CallerAccount`, `kms:EncryptionContext:…`, `kms:RequestAlias`, `aws:ResourceTag/…`, …). The
+//! internal API that Secrets Manager calls ([`Kms::resolve_secret_key`], [`Kms::generate_data_key`],
+//! [`Kms::decrypt_data_key`]) does not authorize; Secrets Manager authorizes its own action, and for a
+//! customer managed key the caller's use of the key, with [`Kms::authorize_via_service`].
 
 mod blob;
 mod cache;
 mod error;
+mod policy;
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod tests;
 
@@ -26,8 +32,11 @@ use crate::authz::{self, Authorizer};
 use crate::{Caller, Keyring, Store};
 use blob::Kind;
 use cache::{Cache, Hot};
+use policy::{KeyAuth, pair};
+use strongroom_policy::{ContextValue, DecisionEffect};
 
 pub use error::KmsError;
+pub use policy::{POLICY_NAME, default_policy, secrets_manager_policy};
 pub use strongroom_store::kms::{
     KeyManager, KmsAliasRecord as AliasRecord, KmsKeyRecord as KeyRecord, KmsKeyState as KeyState, Tag,
 };
@@ -95,6 +104,14 @@ const CAS_ATTEMPTS: usize = 8;
 /// Keys the background tasks handle per store query.
 const BATCH: u32 = 100;
 
+/// The key Secrets Manager uses on a caller's behalf: named by the data key blob of a sealed value (reads),
+/// or by the secret's key reference (writes; `None` or empty is the AWS managed key).
+#[derive(Debug, Clone, Copy)]
+pub enum ViaKey<'a> {
+    Blob(&'a [u8]),
+    Ref(Option<&'a str>),
+}
+
 /// The key a secret version is encrypted under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedKey {
@@ -126,6 +143,7 @@ pub struct CreateKeyInput {
     pub multi_region: Option<bool>,
     pub policy: Option<String>,
     pub tags: Vec<Tag>,
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 /// How big a data key GenerateDataKey makes: `KeySpec` or `NumberOfBytes`, exactly one of them.
@@ -341,6 +359,25 @@ fn check_plaintext(plaintext: &[u8]) -> Result<(), KmsError> {
     Ok(())
 }
 
+fn check_policy_length(policy: &str) -> Result<(), KmsError> {
+    let len = policy.chars().count();
+    if len == 0 || len > MAX_POLICY_CHARS {
+        return Err(KmsError::validation(format!(
+            "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length between 1 and {MAX_POLICY_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_policy_name(name: &str) -> Result<(), KmsError> {
+    if name != POLICY_NAME {
+        return Err(KmsError::NotFound {
+            message: format!("No such policy exists: {name}"),
+        });
+    }
+    Ok(())
+}
+
 fn check_tags(tags: &[Tag]) -> Result<(), KmsError> {
     for tag in tags {
         check_tag_key(&tag.key)?;
@@ -434,6 +471,38 @@ fn check_marker(marker: Option<&str>, valid: impl Fn(&str) -> bool) -> Result<Op
             message: "Invalid marker".to_owned(),
         }),
     }
+}
+
+/// The account of a key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+fn arn_account(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or_default()
+}
+
+/// `kms:RequestAlias` when the request named the key by an alias (name or ARN).
+fn request_alias(raw: &str) -> Vec<(String, ContextValue)> {
+    let alias = if raw.starts_with("alias/") {
+        Some(raw)
+    } else if raw.starts_with("arn:") {
+        raw.find(":alias/").map(|at| &raw[at + 1..])
+    } else {
+        None
+    };
+    alias
+        .map(|name| vec![pair("kms:RequestAlias", name)])
+        .unwrap_or_default()
+}
+
+/// The context keys of a cryptographic request: its encryption context and algorithm.
+fn crypto_context(
+    into: &mut Vec<(String, ContextValue)>,
+    context: &EncryptionContext,
+    algorithm: Option<&str>,
+) {
+    policy::encryption_context_keys(context, into);
+    into.push(pair(
+        "kms:EncryptionAlgorithm",
+        algorithm.unwrap_or(SYMMETRIC_DEFAULT),
+    ));
 }
 
 fn is_key_id(text: &str) -> bool {
@@ -571,6 +640,7 @@ impl Kms {
             let (mut key, version, material) = self.new_key(account, region, now);
             key.key_manager = KeyManager::Aws;
             key.description = SECRETS_MANAGER_DESCRIPTION.to_owned();
+            key.policy = Some(secrets_manager_policy(account.as_str(), region.as_str()));
             key.rotation_enabled = true;
             key.rotation_period_days = Some(DEFAULT_ROTATION_DAYS as u32);
             key.next_rotation_at = Some(now + Duration::days(DEFAULT_ROTATION_DAYS));
@@ -664,6 +734,56 @@ impl Kms {
         Ok(material)
     }
 
+    /// Authorizes `action` on `key` under its key policy (authoritative) with the key's context keys,
+    /// `kms:CallerAccount` and the request's own `context`.
+    fn authorize_key(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        key: &KeyRecord,
+        context: Vec<(String, ContextValue)>,
+    ) -> Result<authz::Allowed, KmsError> {
+        let auth = self.cache.auth(key);
+        Self::authorize_with_auth(authz, caller, action, &auth, context)
+    }
+
+    fn authorize_with_auth(
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        auth: &KeyAuth,
+        mut context: Vec<(String, ContextValue)>,
+    ) -> Result<authz::Allowed, KmsError> {
+        context.push(pair("kms:CallerAccount", caller.account().as_str()));
+        context.extend(auth.context.iter().cloned());
+        let request = authz::Request {
+            action,
+            resource: &auth.arn,
+            resource_account: arn_account(&auth.arn),
+        };
+        match &auth.policy {
+            Some(parsed) => Ok(authz.authorize_with(
+                caller,
+                &request,
+                &authz::Extra {
+                    resource_policy: Some(&parsed.policy),
+                    delegation: Some(&parsed.delegation),
+                    context: &context,
+                },
+            )?),
+            // A stored policy that does not parse allows nothing: ask with an empty delegation.
+            None => Err(KmsError::Service(crate::ServiceError::AccessDenied {
+                message: format!(
+                    "User: {} is not authorized to perform: {action} on resource: {} because no resource-based policy allows the {action} action",
+                    caller.arn(),
+                    auth.arn
+                ),
+            })),
+        }
+    }
+
+    /// Identity-only authorization, for requests on no key (`*`) or on an alias.
     fn authorize(
         authz: &Authorizer,
         caller: &Caller,
@@ -688,6 +808,7 @@ impl Kms {
         caller: &Caller,
         action: &str,
         raw: &str,
+        context: Vec<(String, ContextValue)>,
         mut change: F,
     ) -> Result<KeyRecord, KmsError>
     where
@@ -698,7 +819,7 @@ impl Kms {
         for _ in 0..CAS_ATTEMPTS {
             let current = self.resolve(account, region, raw, Refs::KeysOnly).await?;
             if !authorized {
-                Self::authorize(authz, caller, action, &current.arn)?;
+                self.authorize_key(authz, caller, action, &current, context.clone())?;
                 authorized = true;
             }
             match self.apply(current, &mut change).await? {
@@ -768,7 +889,35 @@ impl Kms {
         caller: &Caller,
         input: CreateKeyInput,
     ) -> Result<KeyRecord, KmsError> {
-        Self::authorize(authz, caller, "kms:CreateKey", "*")?;
+        let mut request = vec![
+            pair(
+                "kms:BypassPolicyLockoutSafetyCheck",
+                input.bypass_policy_lockout_safety_check,
+            ),
+            pair(
+                "kms:KeySpec",
+                input
+                    .key_spec
+                    .as_deref()
+                    .or(input.customer_master_key_spec.as_deref())
+                    .unwrap_or(KEY_SPEC),
+            ),
+            pair("kms:KeyUsage", input.key_usage.as_deref().unwrap_or(KEY_USAGE)),
+            pair("kms:KeyOrigin", input.origin.as_deref().unwrap_or("AWS_KMS")),
+        ];
+        policy::request_tags(&input.tags, &mut request);
+        authz.authorize_with(
+            caller,
+            &authz::Request {
+                action: "kms:CreateKey",
+                resource: "*",
+                resource_account: caller.account().as_str(),
+            },
+            &authz::Extra {
+                context: &request,
+                ..authz::Extra::default()
+            },
+        )?;
         if input.key_spec.is_some() && input.customer_master_key_spec.is_some() {
             return Err(KmsError::validation(
                 "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.",
@@ -820,12 +969,7 @@ impl Kms {
             )));
         }
         if let Some(policy) = &input.policy {
-            let len = policy.chars().count();
-            if len == 0 || len > MAX_POLICY_CHARS {
-                return Err(KmsError::validation(format!(
-                    "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length between 1 and {MAX_POLICY_CHARS}"
-                )));
-            }
+            check_policy_length(policy)?;
         }
         check_tags(&input.tags)?;
         let mut tags = Vec::new();
@@ -834,8 +978,21 @@ impl Kms {
         let now = now_millis(self.clock.as_ref());
         let (mut key, version, material) = self.new_key(caller.account(), caller.region(), now);
         key.description = description;
-        key.policy = input.policy;
+        key.policy = Some(
+            input
+                .policy
+                .unwrap_or_else(|| default_policy(caller.account().as_str())),
+        );
         key.tags = tags;
+        if let Some(text) = &key.policy {
+            self.check_new_policy(
+                authz,
+                caller,
+                &key,
+                text,
+                input.bypass_policy_lockout_safety_check,
+            )?;
+        }
         self.store
             .create_kms_key(&key, &version, None)
             .await
@@ -854,7 +1011,7 @@ impl Kms {
         let key = self
             .resolve(caller.account(), caller.region(), key_ref, Refs::WithAliases)
             .await?;
-        Self::authorize(authz, caller, "kms:DescribeKey", &key.arn)?;
+        self.authorize_key(authz, caller, "kms:DescribeKey", &key, request_alias(key_ref))?;
         Ok(key)
     }
 
@@ -891,14 +1048,21 @@ impl Kms {
         caller: &Caller,
         key_ref: &str,
     ) -> Result<KeyRecord, KmsError> {
-        self.change_key(authz, caller, "kms:EnableKey", key_ref, |_, key, _| {
-            not_pending_deletion(key)?;
-            if key.state == KeyState::Enabled {
-                return Ok(Change::Unchanged);
-            }
-            key.state = KeyState::Enabled;
-            Ok(Change::Changed)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:EnableKey",
+            key_ref,
+            Vec::new(),
+            |_, key, _| {
+                not_pending_deletion(key)?;
+                if key.state == KeyState::Enabled {
+                    return Ok(Change::Unchanged);
+                }
+                key.state = KeyState::Enabled;
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -908,15 +1072,22 @@ impl Kms {
         caller: &Caller,
         key_ref: &str,
     ) -> Result<KeyRecord, KmsError> {
-        self.change_key(authz, caller, "kms:DisableKey", key_ref, |_, key, _| {
-            customer_managed(key)?;
-            not_pending_deletion(key)?;
-            if key.state == KeyState::Disabled {
-                return Ok(Change::Unchanged);
-            }
-            key.state = KeyState::Disabled;
-            Ok(Change::Changed)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:DisableKey",
+            key_ref,
+            Vec::new(),
+            |_, key, _| {
+                customer_managed(key)?;
+                not_pending_deletion(key)?;
+                if key.state == KeyState::Disabled {
+                    return Ok(Change::Unchanged);
+                }
+                key.state = KeyState::Disabled;
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -940,6 +1111,7 @@ impl Kms {
             caller,
             "kms:ScheduleKeyDeletion",
             key_ref,
+            vec![pair("kms:ScheduleKeyDeletionPendingWindowInDays", days)],
             |_, key, now| {
                 customer_managed(key)?;
                 not_pending_deletion(key)?;
@@ -959,17 +1131,24 @@ impl Kms {
         caller: &Caller,
         key_ref: &str,
     ) -> Result<KeyRecord, KmsError> {
-        self.change_key(authz, caller, "kms:CancelKeyDeletion", key_ref, |_, key, _| {
-            if key.state != KeyState::PendingDeletion {
-                return Err(KmsError::InvalidState {
-                    message: format!("{} is not pending deletion.", key.arn),
-                });
-            }
-            key.state = KeyState::Disabled;
-            key.deletion_date = None;
-            key.pending_window_days = None;
-            Ok(Change::Changed)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:CancelKeyDeletion",
+            key_ref,
+            Vec::new(),
+            |_, key, _| {
+                if key.state != KeyState::PendingDeletion {
+                    return Err(KmsError::InvalidState {
+                        message: format!("{} is not pending deletion.", key.arn),
+                    });
+                }
+                key.state = KeyState::Disabled;
+                key.deletion_date = None;
+                key.pending_window_days = None;
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -983,20 +1162,27 @@ impl Kms {
         if let Some(days) = period_days {
             range(days, "rotationPeriodInDays", MIN_ROTATION_DAYS, MAX_ROTATION_DAYS)?;
         }
-        self.change_key(authz, caller, "kms:EnableKeyRotation", key_ref, |_, key, now| {
-            customer_managed(key)?;
-            usable(key)?;
-            let days = period_days
-                .or(key.rotation_period_days.map(i64::from))
-                .unwrap_or(DEFAULT_ROTATION_DAYS);
-            if key.rotation_enabled && key.rotation_period_days == Some(days as u32) {
-                return Ok(Change::Unchanged);
-            }
-            key.rotation_enabled = true;
-            key.rotation_period_days = Some(days as u32);
-            key.next_rotation_at = Some(now + Duration::days(days));
-            Ok(Change::Changed)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:EnableKeyRotation",
+            key_ref,
+            Vec::new(),
+            |_, key, now| {
+                customer_managed(key)?;
+                usable(key)?;
+                let days = period_days
+                    .or(key.rotation_period_days.map(i64::from))
+                    .unwrap_or(DEFAULT_ROTATION_DAYS);
+                if key.rotation_enabled && key.rotation_period_days == Some(days as u32) {
+                    return Ok(Change::Unchanged);
+                }
+                key.rotation_enabled = true;
+                key.rotation_period_days = Some(days as u32);
+                key.next_rotation_at = Some(now + Duration::days(days));
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -1006,16 +1192,23 @@ impl Kms {
         caller: &Caller,
         key_ref: &str,
     ) -> Result<KeyRecord, KmsError> {
-        self.change_key(authz, caller, "kms:DisableKeyRotation", key_ref, |_, key, _| {
-            customer_managed(key)?;
-            usable(key)?;
-            if !key.rotation_enabled {
-                return Ok(Change::Unchanged);
-            }
-            key.rotation_enabled = false;
-            key.next_rotation_at = None;
-            Ok(Change::Changed)
-        })
+        self.change_key(
+            authz,
+            caller,
+            "kms:DisableKeyRotation",
+            key_ref,
+            Vec::new(),
+            |_, key, _| {
+                customer_managed(key)?;
+                usable(key)?;
+                if !key.rotation_enabled {
+                    return Ok(Change::Unchanged);
+                }
+                key.rotation_enabled = false;
+                key.next_rotation_at = None;
+                Ok(Change::Changed)
+            },
+        )
         .await
     }
 
@@ -1028,7 +1221,7 @@ impl Kms {
         let key = self
             .resolve(caller.account(), caller.region(), key_ref, Refs::KeysOnly)
             .await?;
-        Self::authorize(authz, caller, "kms:GetKeyRotationStatus", &key.arn)?;
+        self.authorize_key(authz, caller, "kms:GetKeyRotationStatus", &key, Vec::new())?;
         Ok(RotationStatus {
             key_arn: key.arn,
             enabled: key.rotation_enabled,
@@ -1049,6 +1242,7 @@ impl Kms {
             caller,
             "kms:RotateKeyOnDemand",
             key_ref,
+            Vec::new(),
             |kms, key, now| {
                 customer_managed(key)?;
                 usable(key)?;
@@ -1066,7 +1260,9 @@ impl Kms {
         tags: Vec<Tag>,
     ) -> Result<KeyRecord, KmsError> {
         check_tags(&tags)?;
-        self.change_key(authz, caller, "kms:TagResource", key_ref, |_, key, _| {
+        let mut context = Vec::new();
+        policy::request_tags(&tags, &mut context);
+        self.change_key(authz, caller, "kms:TagResource", key_ref, context, |_, key, _| {
             customer_managed(key)?;
             not_pending_deletion(key)?;
             merge_tags(&mut key.tags, tags.clone());
@@ -1085,17 +1281,29 @@ impl Kms {
         for key in &tag_keys {
             check_tag_key(key)?;
         }
-        self.change_key(authz, caller, "kms:UntagResource", key_ref, |_, key, _| {
-            customer_managed(key)?;
-            not_pending_deletion(key)?;
-            let before = key.tags.len();
-            key.tags.retain(|t| !tag_keys.contains(&t.key));
-            Ok(if key.tags.len() == before {
-                Change::Unchanged
-            } else {
-                Change::Changed
-            })
-        })
+        let context = if tag_keys.is_empty() {
+            Vec::new()
+        } else {
+            vec![pair("aws:TagKeys", tag_keys.clone())]
+        };
+        self.change_key(
+            authz,
+            caller,
+            "kms:UntagResource",
+            key_ref,
+            context,
+            |_, key, _| {
+                customer_managed(key)?;
+                not_pending_deletion(key)?;
+                let before = key.tags.len();
+                key.tags.retain(|t| !tag_keys.contains(&t.key));
+                Ok(if key.tags.len() == before {
+                    Change::Unchanged
+                } else {
+                    Change::Changed
+                })
+            },
+        )
         .await
     }
 
@@ -1110,7 +1318,7 @@ impl Kms {
         let key = self
             .resolve(caller.account(), caller.region(), key_ref, Refs::KeysOnly)
             .await?;
-        Self::authorize(authz, caller, "kms:ListResourceTags", &key.arn)?;
+        self.authorize_key(authz, caller, "kms:ListResourceTags", &key, Vec::new())?;
         let limit = limit(limit_in, DEFAULT_TAG_LIMIT, DEFAULT_TAG_LIMIT)? as usize;
         let start = match check_marker(marker, |m| m.parse::<usize>().is_ok())? {
             Some(m) => m.parse::<usize>().unwrap_or(usize::MAX),
@@ -1125,6 +1333,167 @@ impl Kms {
         let items = key.tags.get(start..end).unwrap_or_default().to_vec();
         let next_marker = (end < key.tags.len()).then(|| end.to_string());
         Ok((key.arn, Page { items, next_marker }))
+    }
+
+    // -----------------------------------------------------------------------------------------------------
+    // Key policies.
+
+    /// Validates `text` as the new policy of `key`, and (unless `bypass`) AWS's lockout safety check: the
+    /// caller must be allowed kms:PutKeyPolicy on the key under the new policy.
+    fn check_new_policy(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key: &KeyRecord,
+        text: &str,
+        bypass: bool,
+    ) -> Result<(), KmsError> {
+        let parsed = policy::parse(text, key.account_id.as_str(), &key.key_id)?;
+        if bypass {
+            return Ok(());
+        }
+        let mut context = vec![
+            pair("kms:CallerAccount", caller.account().as_str()),
+            pair("kms:BypassPolicyLockoutSafetyCheck", false),
+        ];
+        context.extend(KeyAuth::of(key).context.iter().cloned());
+        let decision = authz.decide(
+            caller,
+            &authz::Request {
+                action: "kms:PutKeyPolicy",
+                resource: &key.arn,
+                resource_account: key.account_id.as_str(),
+            },
+            &authz::Extra {
+                resource_policy: Some(&parsed.policy),
+                delegation: Some(&parsed.delegation),
+                context: &context,
+            },
+        );
+        if decision.effect != DecisionEffect::Allow {
+            return Err(KmsError::MalformedPolicyDocument {
+                message: "The new key policy will not allow you to update the key policy in the future."
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// GetKeyPolicy: the key's policy text.
+    pub async fn get_key_policy(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key_ref: &str,
+        policy_name: Option<&str>,
+    ) -> Result<(KeyRecord, String), KmsError> {
+        let key = self
+            .resolve(caller.account(), caller.region(), key_ref, Refs::KeysOnly)
+            .await?;
+        self.authorize_key(authz, caller, "kms:GetKeyPolicy", &key, Vec::new())?;
+        check_policy_name(policy_name.unwrap_or(POLICY_NAME))?;
+        let text = policy::policy_text(&key);
+        Ok((key, text))
+    }
+
+    /// PutKeyPolicy: replaces the key's policy, after validation and the lockout safety check.
+    pub async fn put_key_policy(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key_ref: &str,
+        policy_name: Option<&str>,
+        text: &str,
+        bypass_lockout_check: bool,
+    ) -> Result<KeyRecord, KmsError> {
+        check_policy_length(text)?;
+        let context = vec![pair("kms:BypassPolicyLockoutSafetyCheck", bypass_lockout_check)];
+        let new_policy = text.to_owned();
+        self.change_key(
+            authz,
+            caller,
+            "kms:PutKeyPolicy",
+            key_ref,
+            context,
+            |kms, key, _| {
+                check_policy_name(policy_name.unwrap_or(POLICY_NAME))?;
+                customer_managed(key)?;
+                not_pending_deletion(key)?;
+                kms.check_new_policy(authz, caller, key, &new_policy, bypass_lockout_check)?;
+                if key.policy.as_deref() == Some(new_policy.as_str()) {
+                    return Ok(Change::Unchanged);
+                }
+                key.policy = Some(new_policy.clone());
+                Ok(Change::Changed)
+            },
+        )
+        .await
+    }
+
+    /// ListKeyPolicies: always `default`.
+    pub async fn list_key_policies(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        key_ref: &str,
+        limit_in: Option<i64>,
+        marker: Option<&str>,
+    ) -> Result<Page<String>, KmsError> {
+        let key = self
+            .resolve(caller.account(), caller.region(), key_ref, Refs::KeysOnly)
+            .await?;
+        self.authorize_key(authz, caller, "kms:ListKeyPolicies", &key, Vec::new())?;
+        limit(limit_in, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
+        check_marker(marker, |_| false)?;
+        Ok(Page {
+            items: vec![POLICY_NAME.to_owned()],
+            next_marker: None,
+        })
+    }
+
+    /// Authorizes, for a request Secrets Manager makes on the caller's behalf, `action` (`kms:Decrypt`,
+    /// `kms:GenerateDataKey`) on the key of `via`, with `kms:ViaService` and the encryption context. The AWS
+    /// managed key needs nothing (its policy allows every principal of the account through Secrets
+    /// Manager). With the key's state fresh in the cache this reads nothing from the store.
+    pub async fn authorize_via_service(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        via: ViaKey<'_>,
+        action: &str,
+        encryption_context: &EncryptionContext,
+    ) -> Result<(), KmsError> {
+        let (account, region) = (caller.account(), caller.region());
+        let auth = match via {
+            ViaKey::Blob(blob) => {
+                let parsed = blob::decode(blob).ok_or_else(KmsError::invalid_ciphertext)?;
+                match self
+                    .cache
+                    .fresh_auth(parsed.key_id, account, region, self.clock.now())
+                {
+                    Some(auth) => auth,
+                    None => {
+                        let key = self.load_key(account, region, parsed.key_id).await?;
+                        self.cache.auth(&key)
+                    }
+                }
+            }
+            ViaKey::Ref(None | Some("")) => return Ok(()),
+            ViaKey::Ref(Some(raw)) => {
+                let key = self.resolve(account, region, raw, Refs::WithAliases).await?;
+                self.cache.auth(&key)
+            }
+        };
+        if auth.aws_managed {
+            return Ok(());
+        }
+        let mut context = vec![pair(
+            "kms:ViaService",
+            format!("secretsmanager.{region}.amazonaws.com"),
+        )];
+        crypto_context(&mut context, encryption_context, None);
+        Self::authorize_with_auth(authz, caller, action, &auth, context)?;
+        Ok(())
     }
 
     // -----------------------------------------------------------------------------------------------------
@@ -1146,7 +1515,7 @@ impl Kms {
             "kms:CreateAlias",
             &alias_arn(account, region, name),
         )?;
-        Self::authorize(authz, caller, "kms:CreateAlias", &key.arn)?;
+        self.authorize_key(authz, caller, "kms:CreateAlias", &key, Vec::new())?;
         not_pending_deletion(&key)?;
         let now = now_millis(self.clock.as_ref());
         let alias = AliasRecord {
@@ -1192,7 +1561,7 @@ impl Kms {
             "kms:UpdateAlias",
             &alias_arn(account, region, name),
         )?;
-        Self::authorize(authz, caller, "kms:UpdateAlias", &key.arn)?;
+        self.authorize_key(authz, caller, "kms:UpdateAlias", &key, Vec::new())?;
         not_pending_deletion(&key)?;
         let now = now_millis(self.clock.as_ref());
         match self
@@ -1364,7 +1733,9 @@ impl Kms {
         let key = self
             .resolve(caller.account(), caller.region(), key_ref, Refs::WithAliases)
             .await?;
-        Self::authorize(authz, caller, "kms:Encrypt", &key.arn)?;
+        let mut request = request_alias(key_ref);
+        crypto_context(&mut request, context, algorithm);
+        self.authorize_key(authz, caller, "kms:Encrypt", &key, request)?;
         usable(&key)?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -1399,8 +1770,10 @@ impl Kms {
             None => None,
         };
         let parsed = blob::decode(blob).ok_or_else(KmsError::invalid_ciphertext)?;
-        let resource = key_arn(account, region, parsed.key_id);
-        Self::authorize(authz, caller, "kms:Decrypt", &resource)?;
+        let blob_key = self.load_key(account, region, parsed.key_id).await?;
+        let mut request = key_ref.map(request_alias).unwrap_or_default();
+        crypto_context(&mut request, context, algorithm);
+        self.authorize_key(authz, caller, "kms:Decrypt", &blob_key, request)?;
         let (key, plaintext) = self
             .open_blob(account, region, blob, context, expected.as_ref())
             .await?;
@@ -1439,16 +1812,16 @@ impl Kms {
             None => None,
         };
         let parsed = blob::decode(blob).ok_or_else(KmsError::invalid_ciphertext)?;
-        Self::authorize(
-            authz,
-            caller,
-            "kms:ReEncryptFrom",
-            &key_arn(account, region, parsed.key_id),
-        )?;
+        let source_key = self.load_key(account, region, parsed.key_id).await?;
+        let mut request = source_key_ref.map(request_alias).unwrap_or_default();
+        crypto_context(&mut request, source_context, algorithms.0);
+        self.authorize_key(authz, caller, "kms:ReEncryptFrom", &source_key, request)?;
         let destination = self
             .resolve(account, region, destination_key_ref, Refs::WithAliases)
             .await?;
-        Self::authorize(authz, caller, "kms:ReEncryptTo", &destination.arn)?;
+        let mut request = request_alias(destination_key_ref);
+        crypto_context(&mut request, destination_context, algorithms.1);
+        self.authorize_key(authz, caller, "kms:ReEncryptTo", &destination, request)?;
         let (source, plaintext) = self
             .open_blob(account, region, blob, source_context, expected.as_ref())
             .await?;
@@ -1490,7 +1863,12 @@ impl Kms {
         } else {
             "kms:GenerateDataKeyWithoutPlaintext"
         };
-        Self::authorize(authz, caller, action, &key.arn)?;
+        let mut request = request_alias(key_ref);
+        crypto_context(&mut request, context, None);
+        if let Some(spec) = &size.key_spec {
+            request.push(pair("kms:DataKeySpec", spec.as_str()));
+        }
+        self.authorize_key(authz, caller, action, &key, request)?;
         usable(&key)?;
         if dry_run {
             return Err(KmsError::DryRun);

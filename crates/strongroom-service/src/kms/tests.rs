@@ -18,19 +18,19 @@ use time::Duration;
 use super::*;
 use crate::Principal;
 
-const ACCOUNT: &str = "123456789012";
+pub(super) const ACCOUNT: &str = "123456789012";
 
-struct Env {
-    kms: Kms,
-    authz: Authorizer,
-    caller: Caller,
-    clock: Arc<ManualClock>,
+pub(super) struct Env {
+    pub(super) kms: Kms,
+    pub(super) authz: Authorizer,
+    pub(super) caller: Caller,
+    pub(super) clock: Arc<ManualClock>,
     sqlite: SqliteStore,
-    store: Arc<dyn Store>,
-    keyring: Arc<Keyring>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) keyring: Arc<Keyring>,
 }
 
-fn caller_in(account: &str, region: &str, principal: Principal) -> Caller {
+pub(super) fn caller_in(account: &str, region: &str, principal: Principal) -> Caller {
     Caller::new(
         account.parse().unwrap(),
         principal,
@@ -41,7 +41,7 @@ fn caller_in(account: &str, region: &str, principal: Principal) -> Caller {
     )
 }
 
-async fn env() -> Env {
+pub(super) async fn env() -> Env {
     let sqlite = SqliteStore::memory().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
     let clock = Arc::new(ManualClock::new(
@@ -76,6 +76,14 @@ impl Env {
             .unwrap()
     }
 
+    pub(super) fn account_ref(&self) -> AccountId {
+        self.caller.account().clone()
+    }
+
+    pub(super) fn region_ref(&self) -> Region {
+        self.caller.region().clone()
+    }
+
     fn account(&self) -> AccountId {
         self.caller.account().clone()
     }
@@ -102,12 +110,12 @@ impl Env {
     }
 }
 
-fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
+pub(super) fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
     EncryptionContext::from_pairs(pairs.iter().copied())
 }
 
 #[track_caller]
-fn assert_kind<T: std::fmt::Debug>(result: Result<T, KmsError>, expected: &str) {
+pub(super) fn assert_kind<T: std::fmt::Debug>(result: Result<T, KmsError>, expected: &str) {
     let name = match &result {
         Err(KmsError::NotFound { .. }) => "NotFound",
         Err(KmsError::Disabled { .. }) => "Disabled",
@@ -123,6 +131,7 @@ fn assert_kind<T: std::fmt::Debug>(result: Result<T, KmsError>, expected: &str) 
         Err(KmsError::InvalidMarker { .. }) => "InvalidMarker",
         Err(KmsError::InvalidKeyUsage { .. }) => "InvalidKeyUsage",
         Err(KmsError::Tag { .. }) => "Tag",
+        Err(KmsError::MalformedPolicyDocument { .. }) => "MalformedPolicyDocument",
         Err(KmsError::DryRun) => "DryRun",
         Err(KmsError::Service(crate::ServiceError::AccessDenied { .. })) => "AccessDenied",
         Err(KmsError::Service(_)) => "Service",
@@ -417,15 +426,7 @@ async fn re_encrypt_and_data_keys() {
         };
         let generated = env
             .kms
-            .generate_data_key_for_client(
-                &env.authz,
-                &env.caller,
-                "alias/aws/secretsmanager",
-                &size,
-                &to,
-                true,
-                false,
-            )
+            .generate_data_key_for_client(&env.authz, &env.caller, &b.arn, &size, &to, true, false)
             .await
             .unwrap();
         let plaintext = generated.plaintext.unwrap();
@@ -838,7 +839,7 @@ async fn create_key_validation_and_tags() {
                 description: Some("described".into()),
                 key_usage: Some("ENCRYPT_DECRYPT".into()),
                 customer_master_key_spec: Some("SYMMETRIC_DEFAULT".into()),
-                policy: Some("{}".into()),
+                policy: Some(default_policy(ACCOUNT)),
                 tags: vec![tag("a", "1"), tag("b", "2")],
                 ..Default::default()
             },
@@ -846,7 +847,7 @@ async fn create_key_validation_and_tags() {
         .await
         .unwrap();
     assert_eq!(key.description, "described");
-    assert_eq!(key.policy.as_deref(), Some("{}"));
+    assert_eq!(key.policy.as_deref(), Some(default_policy(ACCOUNT).as_str()));
     assert_eq!(key.key_manager, KeyManager::Customer);
     env.kms
         .tag_resource(
@@ -949,7 +950,8 @@ async fn secrets_manager_internal_api() {
         env.kms
             .disable_key(&env.authz, &env.caller, &resolved.key_id)
             .await,
-        "Unsupported",
+        // The AWS managed key's policy does not allow it, even to the root user.
+        "AccessDenied",
     );
 
     let context = ctx(&[(

@@ -39,7 +39,7 @@ pub use values::SecretPayload;
 use crate::Store;
 use crate::authz::{self, Authorizer};
 use crate::caller::Caller;
-use crate::kms::Kms;
+use crate::kms::{Kms, ViaKey};
 use crate::rotation::schedule::Schedule;
 
 /// How often a write is retried after losing a race with another writer of the same secret.
@@ -430,6 +430,16 @@ impl Secrets {
         let mut values = Vec::new();
         let mut version_id = None;
         if let (Some(payload), Some(token)) = (&input.value, &input.client_request_token) {
+            self.kms
+                .authorize_via_service(
+                    authz,
+                    caller,
+                    ViaKey::Ref(record.kms_key_id.as_deref()),
+                    "kms:GenerateDataKey",
+                    &values::context(&record.arn, token),
+                )
+                .await
+                .map_err(SecretsError::encryption)?;
             let (version, value) = self.seal_version(&record, token, payload, now).await?;
             stages::add_version(&mut record.versions, version, None).map_err(stage_error)?;
             values.push(value);
@@ -700,6 +710,16 @@ impl Secrets {
                 metadata.apply(&mut next);
             }
             let now = self.now();
+            self.kms
+                .authorize_via_service(
+                    authz,
+                    caller,
+                    ViaKey::Ref(next.kms_key_id.as_deref()),
+                    "kms:GenerateDataKey",
+                    &values::context(&next.arn, token),
+                )
+                .await
+                .map_err(SecretsError::encryption)?;
             let mut values = self.reencrypt_labelled(old_key.as_deref(), &mut next).await?;
             let placeholder = next.versions.iter().any(|v| v.version_id == token);
             let version_value = if placeholder {
@@ -1142,11 +1162,14 @@ impl Secrets {
             request.push(access::key("secretsmanager:VersionStage", stage));
         }
         self.authorize_secret(authz, caller, "secretsmanager:GetSecretValue", &record, request)?;
-        self.read_value(&record, version_id, version_stage).await
+        self.read_value(authz, caller, &record, version_id, version_stage)
+            .await
     }
 
     async fn read_value(
         &self,
+        authz: &Authorizer,
+        caller: &Caller,
         record: &SecretRecord,
         version_id: Option<&str>,
         version_stage: Option<&str>,
@@ -1213,7 +1236,14 @@ impl Secrets {
                 stored.sealed
             }
         };
-        let payload = values::open(&self.kms, record, &version.version_id, &sealed).await?;
+        let payload = values::open_as(
+            &self.kms,
+            record,
+            &version.version_id,
+            &sealed,
+            Some((authz, caller)),
+        )
+        .await?;
         self.record_access(record, &version.version_id).await;
         Ok(SecretValue {
             arn: record.arn.clone(),

@@ -11,7 +11,9 @@ use strongroom_types::Sealed;
 use zeroize::Zeroizing;
 
 use super::SecretsError;
-use crate::kms::{Kms, ResolvedKey};
+use crate::Caller;
+use crate::authz::Authorizer;
+use crate::kms::{Kms, ResolvedKey, ViaKey};
 
 const FORMAT: u8 = 1;
 const KIND_STRING: u8 = 0;
@@ -48,7 +50,7 @@ impl SecretPayload {
     }
 }
 
-fn context(arn: &str, version_id: &str) -> EncryptionContext {
+pub(crate) fn context(arn: &str, version_id: &str) -> EncryptionContext {
     EncryptionContext::from_pairs([("SecretARN", arn), ("SecretVersionId", version_id)])
 }
 
@@ -91,6 +93,18 @@ pub(crate) async fn open(
     version_id: &str,
     sealed: &Sealed,
 ) -> Result<SecretPayload, SecretsError> {
+    open_as(kms, record, version_id, sealed, None).await
+}
+
+/// [`open`] for a caller, who (as in AWS) also needs `kms:Decrypt` through Secrets Manager on a customer
+/// managed key. A secret without a key of its own is under the AWS managed key: no check, no work.
+pub(crate) async fn open_as(
+    kms: &Kms,
+    record: &SecretRecord,
+    version_id: &str,
+    sealed: &Sealed,
+    caller: Option<(&Authorizer, &Caller)>,
+) -> Result<SecretPayload, SecretsError> {
     let corrupt = || {
         SecretsError::DecryptionFailure(
             "Secrets Manager can't decrypt the protected secret text using the provided KMS key.".to_owned(),
@@ -108,6 +122,13 @@ pub(crate) async fn open(
     }
     let (blob, ciphertext) = rest.split_at(blob_len);
     let ctx = context(&record.arn, version_id);
+    if let Some((authz, caller)) = caller
+        && record.kms_key_id.is_some()
+    {
+        kms.authorize_via_service(authz, caller, ViaKey::Blob(blob), "kms:Decrypt", &ctx)
+            .await
+            .map_err(SecretsError::decryption)?;
+    }
     let data_key = kms
         .decrypt_data_key(&record.account_id, &record.region, blob, &ctx)
         .await
