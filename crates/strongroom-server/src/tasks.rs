@@ -106,10 +106,11 @@ async fn record_certificate_expiry(state: &AppState, now: strongroom_types::Offs
                 region,
                 source_ip: None,
                 user_agent: None,
-                actor: Actor::Unauthenticated { access_key_id: None },
+                actor: Actor::Service,
                 resource: Some(notice.subject_arn),
                 read_only: true,
                 outcome: Outcome::Success,
+                decision: None,
             })
             .await;
     }

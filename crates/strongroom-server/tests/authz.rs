@@ -16,8 +16,13 @@ use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use common::{ACCOUNT, TestServer};
 
 fn iam(server: &TestServer) -> aws_sdk_iam::Client {
-    let credentials =
-        aws_sdk_iam::config::Credentials::new(&server.access_key_id, &server.secret_access_key, None, None, "t");
+    let credentials = aws_sdk_iam::config::Credentials::new(
+        &server.access_key_id,
+        &server.secret_access_key,
+        None,
+        None,
+        "t",
+    );
     aws_sdk_iam::Client::from_conf(
         aws_sdk_iam::Config::builder()
             .endpoint_url(&server.endpoint)
@@ -28,8 +33,14 @@ fn iam(server: &TestServer) -> aws_sdk_iam::Client {
     )
 }
 
-fn secrets(server: &TestServer, id: &str, secret: &str, token: Option<&str>) -> aws_sdk_secretsmanager::Client {
-    let credentials = aws_sdk_secretsmanager::config::Credentials::new(id, secret, token.map(str::to_owned), None, "t");
+fn secrets(
+    server: &TestServer,
+    id: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> aws_sdk_secretsmanager::Client {
+    let credentials =
+        aws_sdk_secretsmanager::config::Credentials::new(id, secret, token.map(str::to_owned), None, "t");
     aws_sdk_secretsmanager::Client::from_conf(
         aws_sdk_secretsmanager::Config::builder()
             .endpoint_url(&server.endpoint)
@@ -136,7 +147,12 @@ async fn session_tags_need_tag_session_and_become_principal_tags() {
         .send()
         .await
         .unwrap();
-    assert!(session.packed_policy_size().is_some());
+    #[allow(
+        deprecated,
+        reason = "AWS still sends PackedPolicySize; the SDK reads it under the old name"
+    )]
+    let packed = session.packed_policy_size();
+    assert!(packed.is_some());
     let creds = session.credentials().unwrap();
     let sm = secrets(
         &server,
@@ -146,7 +162,12 @@ async fn session_tags_need_tag_session_and_become_principal_tags() {
     );
     let value = sm.get_secret_value().secret_id("blue-db").send().await.unwrap();
     assert_eq!(value.secret_string(), Some("value of blue-db"));
-    let err = sm.get_secret_value().secret_id("red-db").send().await.unwrap_err();
+    let err = sm
+        .get_secret_value()
+        .secret_id("red-db")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
 
     // A chained session keeps the transitive tag, and may not override it.
@@ -183,7 +204,12 @@ async fn session_tags_need_tag_session_and_become_principal_tags() {
         Some(creds.session_token()),
     );
     sm.get_secret_value().secret_id("blue-db").send().await.unwrap();
-    let err = sm.get_secret_value().secret_id("red-db").send().await.unwrap_err();
+    let err = sm
+        .get_secret_value()
+        .secret_id("red-db")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
 
     // Malformed tag input: a transitive key that names no tag, duplicate keys.
@@ -237,7 +263,10 @@ async fn source_identity_needs_set_source_identity_and_sticks_through_chains() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.message().unwrap().contains("sts:SetSourceIdentity"), "{err:?}");
+    assert!(
+        err.message().unwrap().contains("sts:SetSourceIdentity"),
+        "{err:?}"
+    );
     let err = bob
         .assume_role()
         .role_arn(&audited)
@@ -297,7 +326,8 @@ async fn managed_session_policies_narrow_the_session() {
     let server = TestServer::sqlite().await;
     let root = iam(&server);
     let (bob_id, bob_secret) = user_with_key(&root, "bob").await;
-    let everything = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let everything =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     let admin = role(&root, "admin", TRUST_BOB_ASSUME_ONLY, everything).await;
     root.create_policy()
         .policy_name("list-users-only")
@@ -346,7 +376,12 @@ async fn secret_resource_policies_grant_and_deny() {
     let (bob_id, bob_secret) = user_with_key(&root, "bob").await;
     let (carol_id, carol_secret) = user_with_key(&root, "carol").await;
     let sm = root_secrets(&server);
-    sm.create_secret().name("shared").secret_string("v").send().await.unwrap();
+    sm.create_secret()
+        .name("shared")
+        .secret_string("v")
+        .send()
+        .await
+        .unwrap();
     // Bob has no identity policy at all: the secret's policy names him.
     sm.put_resource_policy()
         .secret_id("shared")
@@ -378,22 +413,42 @@ async fn secret_resource_policies_grant_and_deny() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
-    let err = bob.describe_secret().secret_id("shared").send().await.unwrap_err();
+    let err = bob
+        .describe_secret()
+        .secret_id("shared")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
 
     // Carol's identity policy allows everything; the resource policy's deny wins.
     root.put_user_policy()
         .user_name("carol")
         .policy_name("all")
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
         .send()
         .await
         .unwrap();
     let carol = secrets(&server, &carol_id, &carol_secret, None);
-    let err = carol.get_secret_value().secret_id("shared").send().await.unwrap_err();
+    let err = carol
+        .get_secret_value()
+        .secret_id("shared")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
-    assert!(err.message().unwrap().contains("resource-based policy"), "{err:?}");
-    sm.create_secret().name("other").secret_string("o").send().await.unwrap();
+    assert!(
+        err.message().unwrap().contains("resource-based policy"),
+        "{err:?}"
+    );
+    sm.create_secret()
+        .name("other")
+        .secret_string("o")
+        .send()
+        .await
+        .unwrap();
     carol.get_secret_value().secret_id("other").send().await.unwrap();
 }
 
@@ -402,7 +457,8 @@ async fn an_aws_revoke_older_sessions_policy_cuts_off_earlier_sessions() {
     let server = TestServer::sqlite().await;
     let root = iam(&server);
     let (bob_id, bob_secret) = user_with_key(&root, "bob").await;
-    let everything = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let everything =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     let admin = role(&root, "admin", TRUST_BOB_ASSUME_ONLY, everything).await;
     let bob = server.sts_with(&bob_id, &bob_secret, None);
     let old = bob
@@ -481,6 +537,12 @@ async fn transport_keys_reach_conditions() {
     let bob = secrets(&server, &bob_id, &bob_secret, None);
     bob.list_secrets().send().await.unwrap();
     // The test server listens in plain HTTP.
-    let err = bob.create_secret().name("x").secret_string("v").send().await.unwrap_err();
+    let err = bob
+        .create_secret()
+        .name("x")
+        .secret_string("v")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
 }

@@ -1,4 +1,10 @@
 //! The CLI's JSON client against a real server: signing, success bodies and typed AWS errors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
 
 mod common;
 

@@ -835,13 +835,7 @@ impl Sts {
             role_id: role.role_id,
             session_name: session_name.to_owned(),
         };
-        Ok(self.issue(
-            &account,
-            principal,
-            seconds,
-            None,
-            SessionExtras::default(),
-        ))
+        Ok(self.issue(&account, principal, seconds, None, SessionExtras::default()))
     }
 }
 

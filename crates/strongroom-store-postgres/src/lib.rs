@@ -14,9 +14,9 @@
 mod error;
 mod iam;
 mod kms;
-mod rotation;
 mod pca;
 mod rolesanywhere;
+mod rotation;
 mod secrets;
 
 use std::str::FromStr;

@@ -27,9 +27,9 @@ const AUDIT_ROWS_PER_STATEMENT: usize = 100;
 mod error;
 mod iam;
 mod kms;
-mod rotation;
 mod pca;
 mod rolesanywhere;
+mod rotation;
 mod secrets;
 
 use std::path::Path;

@@ -9,10 +9,10 @@ pub mod iam;
 pub mod kms;
 pub mod pca;
 mod records;
-pub mod rotation;
 pub mod rolesanywhere;
 #[doc(hidden)]
 pub mod rolesanywhere_codec;
+pub mod rotation;
 pub mod secrets;
 #[doc(hidden)]
 pub mod secrets_codec;
@@ -29,8 +29,8 @@ pub use pca::PcaStore;
 pub use records::{
     AccessKeyOwner, AccessKeyRecord, AccessKeyStatus, AccountRecord, AuditRecord, SystemKeyRecord,
 };
-pub use rotation::RotationStore;
 pub use rolesanywhere::RolesAnywhereStore;
+pub use rotation::RotationStore;
 pub use secrets::SecretStore;
 pub use strongroom_types::Sealed;
 

@@ -21,9 +21,9 @@
 
 pub mod iam;
 pub mod kms;
-pub mod rotation;
 pub mod pca;
 pub mod rolesanywhere;
+pub mod rotation;
 pub mod secrets;
 
 use std::fmt;

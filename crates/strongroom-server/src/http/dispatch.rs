@@ -97,6 +97,7 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
                 resource,
                 read_only: false,
                 outcome,
+                decision: None,
             })
             .await;
         state

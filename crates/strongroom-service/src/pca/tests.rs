@@ -39,7 +39,7 @@ fn caller_in(account: &str, principal: Principal) -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         "us-east-1".parse().unwrap(),
         None,
-        Arc::new(Vec::new()),
+        crate::caller::Identity::default(),
     )
 }
 

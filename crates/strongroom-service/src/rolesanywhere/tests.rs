@@ -36,7 +36,10 @@ fn caller_in(region: &str, principal: Principal, policies: Vec<Policy>) -> Calle
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         region.parse().unwrap(),
         None,
-        Arc::new(policies),
+        crate::caller::Identity {
+            policies: Arc::new(policies),
+            ..crate::caller::Identity::default()
+        },
     )
 }
 

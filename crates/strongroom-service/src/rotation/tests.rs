@@ -43,7 +43,7 @@ fn root() -> Caller {
         "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
         "us-east-1".parse().unwrap(),
         None,
-        Arc::new(Vec::new()),
+        crate::caller::Identity::default(),
     )
 }
 
@@ -92,6 +92,7 @@ async fn register(env: &Env, name: &str, config: &str) {
                     description: None,
                     max_session_duration: None,
                     tags: Vec::new(),
+                    permissions_boundary: None,
                 },
             )
             .await
