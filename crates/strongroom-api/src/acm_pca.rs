@@ -841,7 +841,7 @@ mod tests {
             (
                 "CreateCertificateAuthority",
                 create.replace("\"DE\"", "\"DEU\""),
-                "subject.country",
+                "certificateAuthorityConfiguration.subject.country",
             ),
             (
                 "DeleteCertificateAuthority",

@@ -227,9 +227,9 @@ async fn access_keys_authenticate_until_deactivated() {
         .await
         .unwrap();
     assert_eq!(last_used.user_name(), Some("alice"));
-    // The key signed the GetCallerIdentity above: its last use is known before any flush to the store.
+    // The key signed the calls above (IAM last): its last use is known before any flush to the store.
     let used = last_used.access_key_last_used().unwrap();
-    assert_eq!(used.service_name(), "sts");
+    assert_eq!(used.service_name(), "iam");
     assert_eq!(used.region(), "us-east-1");
     assert!(used.last_used_date().is_some());
 
