@@ -230,9 +230,10 @@ def test_boto3_secret_cache_against_strongroom(server):
     sm = sm_client(server)
     secret = name()
     sm.create_secret(Name=secret, SecretString="cached-one")
-    cache = SecretCache(config=SecretCacheConfig(secret_refresh_interval=1), client=sm)
+    # The interval leaves room for a loaded machine between the first read and the put.
+    cache = SecretCache(config=SecretCacheConfig(secret_refresh_interval=5), client=sm)
     assert cache.get_secret_string(secret) == "cached-one"
     sm.put_secret_value(SecretId=secret, SecretString="cached-two")
     assert cache.get_secret_string(secret) == "cached-one"
-    time.sleep(1.2)
+    time.sleep(5.5)
     assert cache.get_secret_string(secret) == "cached-two"
