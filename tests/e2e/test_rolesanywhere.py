@@ -4,6 +4,7 @@ Expectations are AWS's behaviour (the `rolesanywhere` 2018-05-10 model). The `en
 runs a fresh `strongroom dev`.
 """
 
+import os
 import re
 
 import pytest
@@ -13,7 +14,9 @@ from sm_helpers import client_error, endpoint, unique  # noqa: F401
 
 RA = "rolesanywhere"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+# A real CA certificate: trust-anchor bundles are parsed when stored.
+with open(os.path.join(os.path.dirname(__file__), "..", "fixtures", "ca.pem")) as _f:
+    PEM = _f.read()
 
 
 def test_cli_trust_anchor_lifecycle(endpoint):

@@ -16,11 +16,11 @@ use crate::http::AppState;
 /// How often maintenance runs.
 pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// How often the access key uses noted in memory are written to the store.
+/// How often the access key uses and Roles Anywhere subject sightings noted in memory are written.
 pub const KEY_USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Writes the noted access key uses every `interval`, and once more when `stop` changes (at shutdown, after
-/// the last request), so that no use noted on this node is lost.
+/// Writes the noted access key uses and Roles Anywhere subject sightings every `interval`, and once more
+/// when `stop` changes (at shutdown, after the last request), so that nothing noted on this node is lost.
 pub async fn flush_key_usage(state: Arc<AppState>, interval: Duration, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -39,6 +39,9 @@ async fn flush_key_usage_once(state: &AppState) {
     if let Err(err) = state.services.key_usage.flush().await {
         // The uses stay noted and go with the next flush.
         tracing::warn!(error = %err, "recording when access keys were last used failed");
+    }
+    if let Err(err) = state.services.rolesanywhere.flush_sightings().await {
+        tracing::warn!(error = %err, "recording Roles Anywhere subjects failed");
     }
 }
 

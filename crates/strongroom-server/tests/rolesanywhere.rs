@@ -20,7 +20,15 @@ use aws_sdk_rolesanywhere::types::{
 };
 use common::{ACCOUNT, TestServer};
 
-const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+/// A real CA certificate (tests/fixtures/README.md): bundles are parsed when stored.
+const PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/ca.pem"
+));
+const CRL_PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/crl.pem"
+));
 
 fn client(server: &TestServer) -> Client {
     let credentials = aws_sdk_rolesanywhere::config::Credentials::new(
@@ -322,7 +330,7 @@ async fn profiles_mappings_crls_subjects_and_tags_through_the_sdk() {
         .unwrap()
         .trust_anchor
         .unwrap();
-    let crl_pem = b"-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n".to_vec();
+    let crl_pem = CRL_PEM.as_bytes().to_vec();
     let crl = ra
         .import_crl()
         .name("revoked")

@@ -531,7 +531,12 @@ pub async fn create_session(
     spec: crate::protocol::ServiceSpec,
     _request_id: &str,
 ) -> (Result<WireResponse, strongroom_api::WireError>, Option<String>) {
-    let _ = services;
+    use secrecy::ExposeSecret as _;
+    use strongroom_api::rolesanywhere::{
+        AssumedRoleUser, CreateSessionResponse, CredentialResponse, SessionCredentials,
+    };
+    use strongroom_service::rolesanywhere::session::SessionRequest;
+
     let refused = |message: &str| {
         errors::rolesanywhere_error(
             &RolesAnywhereError::AccessDenied {
@@ -546,5 +551,51 @@ pub async fn create_session(
             None,
         );
     }
-    (Err(refused("Untrusted Signing Certificate")), None)
+    let parsed = match Operation::parse("POST", "/sessions", request.query, request.body) {
+        Some(Ok(Operation::CreateSession(parsed))) => parsed,
+        Some(Err(err)) => return (Err(err), None),
+        _ => {
+            return (
+                Err(refused("Only CreateSession may be signed with AWS4-X509")),
+                None,
+            );
+        }
+    };
+    let role_arn = parsed.role_arn.clone();
+    let input = SessionRequest {
+        profile_arn: parsed.profile_arn,
+        role_arn: parsed.role_arn,
+        trust_anchor_arn: parsed.trust_anchor_arn,
+        duration_seconds: parsed.duration_seconds,
+        role_session_name: parsed.role_session_name,
+        instance_properties: parsed.instance_properties.map(|m| m.into_iter().collect()),
+    };
+    let session = match services
+        .rolesanywhere
+        .create_session(&services.sts, &services.pca, request, input)
+        .await
+    {
+        Ok(session) => session,
+        Err(err) => return (Err(errors::rolesanywhere_error(&err, spec)), Some(role_arn)),
+    };
+    let credentials = &session.assumed.credentials;
+    let body = CreateSessionResponse {
+        credential_set: vec![CredentialResponse {
+            assumed_role_user: AssumedRoleUser {
+                arn: &session.assumed.arn,
+                assumed_role_id: &session.assumed.assumed_role_id,
+            },
+            credentials: SessionCredentials {
+                access_key_id: &credentials.access_key_id,
+                secret_access_key: credentials.secret_access_key.expose_secret(),
+                session_token: credentials.session_token.expose_secret(),
+                expiration: iso(credentials.expiration),
+            },
+            packed_policy_size: session.assumed.packed_policy_size.unwrap_or(0),
+            role_arn: &session.role_arn,
+            source_identity: session.source_identity.as_deref(),
+        }],
+        subject_arn: &session.subject_arn,
+    };
+    (Ok(render(201, &body)), Some(role_arn))
 }

@@ -305,6 +305,8 @@ pub struct RolesAnywhere {
     clock: Arc<dyn Clock>,
     listeners: std::sync::RwLock<Vec<Arc<dyn ChangeListener>>>,
     notices: expiry::NoticeLog,
+    /// CreateSession's caches and buffered subject sightings.
+    session: session::SessionState,
 }
 
 impl std::fmt::Debug for RolesAnywhere {
@@ -320,6 +322,7 @@ impl RolesAnywhere {
             clock,
             listeners: std::sync::RwLock::new(Vec::new()),
             notices: expiry::NoticeLog::default(),
+            session: session::SessionState::default(),
         }
     }
 
@@ -331,6 +334,7 @@ impl RolesAnywhere {
     }
 
     fn notify(&self, kind: RaKind, id: &str) {
+        self.session.forget(kind, id);
         if let Ok(listeners) = self.listeners.read() {
             for listener in listeners.iter() {
                 listener.changed(kind, id);
@@ -987,6 +991,8 @@ impl RolesAnywhere {
     ) -> Result<RaSubjectRecord, RolesAnywhereError> {
         let arn = resource_arn(caller.region(), caller.account(), RaKind::Subject, id);
         Self::authorize(authz, caller, "GetSubject", &arn)?;
+        // This node's sightings not yet written would be missing from the answer.
+        self.flush_sightings().await?;
         self.store
             .ra_subject(id)
             .await
@@ -1003,6 +1009,7 @@ impl RolesAnywhere {
         page_size: Option<i64>,
     ) -> Result<Page<RaSubjectRecord>, RolesAnywhereError> {
         Self::authorize(authz, caller, "ListSubjects", "*")?;
+        self.flush_sightings().await?;
         let size = match page_size {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n >= 1 => u32::try_from(n).unwrap_or(MAX_PAGE_SIZE).min(MAX_PAGE_SIZE),

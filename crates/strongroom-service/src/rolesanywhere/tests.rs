@@ -20,7 +20,15 @@ use super::*;
 use crate::{Keyring, Principal};
 
 const ACCOUNT: &str = "123456789012";
-const PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+/// A real CA certificate (tests/fixtures/README.md): bundles are parsed when stored.
+const PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/ca.pem"
+));
+const CRL_PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/crl.pem"
+));
 
 struct Env {
     ra: RolesAnywhere,
@@ -299,7 +307,7 @@ async fn crls_need_an_anchor_of_the_account_and_region() {
             .unwrap();
     let crl = NewCrl {
         name: "revoked".to_owned(),
-        data: b"-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n".to_vec(),
+        data: CRL_PEM.as_bytes().to_vec(),
         trust_anchor_arn: anchor.arn.clone(),
         enabled: true,
         tags: Vec::new(),
