@@ -538,6 +538,47 @@ async fn trust_policy_conditions_see_the_certificate() {
 }
 
 #[tokio::test]
+async fn the_duration_is_capped_by_the_profile_and_the_role() {
+    let world = World::new().await;
+    let ra = root_rolesanywhere(&world.server);
+    ra.update_profile()
+        .profile_id(&world.profile_id)
+        .duration_seconds(43_200)
+        .send()
+        .await
+        .unwrap();
+    // The role's MaxSessionDuration is IAM's default, one hour.
+    let long = Attempt {
+        body: r#"{"durationSeconds":7200}"#.to_owned(),
+        ..world.query_style(&world.role_arn)
+    };
+    assert_refused(
+        &long.send(&world.pki.leaf_p256).await,
+        400,
+        "ValidationException",
+        "over the role's maximum",
+    );
+    root_iam(&world.server)
+        .update_role()
+        .role_name("workload")
+        .max_session_duration(7200)
+        .send()
+        .await
+        .unwrap();
+    let reply = long.send(&world.pki.leaf_p256).await;
+    credentials(&reply);
+    let expires = OffsetDateTime::parse(
+        json(&reply)["credentialSet"][0]["credentials"]["expiration"]
+            .as_str()
+            .unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let left = (expires - OffsetDateTime::now_utc()).whole_seconds();
+    assert!((7_100..=7_200).contains(&left), "{left}");
+}
+
+#[tokio::test]
 async fn disabling_and_changing_resources_takes_effect_at_once() {
     let world = World::new().await;
     let ra = root_rolesanywhere(&world.server);
