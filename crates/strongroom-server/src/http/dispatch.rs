@@ -29,6 +29,9 @@ pub struct Call<'a> {
     /// The HTTP method (`GET`) and the path, which restJson1 routes by.
     pub method: &'a str,
     pub path: &'a str,
+    /// `scheme://host[:port]` as the client reached this server (its signed `Host` header), for URLs the
+    /// server hands out: the private CA's CRL distribution points.
+    pub origin: String,
 }
 
 /// The outcome of an operation: the rendered reply and, for the audit record, the resource acted on.
@@ -133,6 +136,7 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
         query: signable.query,
         method: signable.method,
         path: signable.path,
+        origin: origin(&parts.headers, parts.uri.authority().map(|a| a.as_str()), peer),
     };
 
     // A JSON request's target names the service it is for; a scope for another service is refused.
@@ -231,6 +235,27 @@ fn is_x509_signed(headers: &HeaderMap) -> bool {
         .get_all("authorization")
         .iter()
         .any(|value| value.as_bytes().starts_with(b"AWS4-X509-"))
+}
+
+/// The origin a client reached this server at: the scheme of the connection and the `Host` header (the
+/// URI's authority for HTTP/2), or `localhost` when neither is a plain `host[:port]`.
+fn origin(headers: &HeaderMap, authority: Option<&str>, peer: Option<Peer>) -> String {
+    let scheme = if peer.is_some_and(|p| p.tls) {
+        "https"
+    } else {
+        "http"
+    };
+    // Only host-name, IP literal and port characters: the value ends up inside certificates.
+    let plain = |host: &&str| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+    };
+    match header(headers, "host").or(authority).filter(plain) {
+        Some(host) => format!("{scheme}://{host}"),
+        None => format!("{scheme}://localhost"),
+    }
 }
 
 fn region_of(actor: &Actor) -> Option<String> {
