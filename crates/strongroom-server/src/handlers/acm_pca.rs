@@ -289,7 +289,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 validity: validity(request.validity),
                 validity_not_before: request.validity_not_before.map(validity),
                 idempotency_token: request.idempotency_token,
-                crl_base_url: call.origin.clone(),
+                crl_base_url: call.origin(),
             };
             let certificate_arn = pca.issue_certificate(authz, caller, input).await.map_err(fail)?;
             reply(
