@@ -32,6 +32,51 @@ pub enum Command {
     /// Check the configuration and print it (secrets redacted).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Work with a running server's private CA (ACM PCA API), as the AWS CLI would.
+    #[command(subcommand)]
+    Pca(PcaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PcaCommand {
+    /// Make a key pair and CSR here, have the CA issue a client certificate for it, and write the key,
+    /// certificate and chain as PEM files. Credentials, region and endpoint come from the AWS_* environment.
+    Issue(PcaIssueArgs),
+}
+
+/// The key a workload gets from `strongroom pca issue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PcaKeyType {
+    EcP256,
+    EcP384,
+    Rsa2048,
+}
+
+#[derive(Debug, Args)]
+pub struct PcaIssueArgs {
+    /// The issuing CA's ARN.
+    #[arg(long)]
+    pub ca_arn: String,
+    /// The certificate subject's common name.
+    #[arg(long)]
+    pub common_name: String,
+    #[arg(long, value_enum, default_value = "ec-p256")]
+    pub key_type: PcaKeyType,
+    /// Days the certificate is valid.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+    /// Where to write the certificate (PEM).
+    #[arg(long)]
+    pub cert_out: PathBuf,
+    /// Where to write the private key (PKCS#8 PEM, mode 0600).
+    #[arg(long)]
+    pub key_out: PathBuf,
+    /// Where to write the CA chain (PEM).
+    #[arg(long)]
+    pub chain_out: Option<PathBuf>,
+    /// The server's URL; `AWS_ENDPOINT_URL` otherwise.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ pub mod errors;
 mod handlers;
 pub mod http;
 pub mod metrics;
+pub mod pca_issue;
 pub mod protocol;
 pub mod rotation_io;
 pub mod startup;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser as _;
 use secrecy::ExposeSecret as _;
-use strongroom_server::cli::{AuditCommand, Cli, Command, ConfigCommand, ServerArgs};
+use strongroom_server::cli::{AuditCommand, Cli, Command, ConfigCommand, PcaCommand, ServerArgs};
 use strongroom_server::config::{Config, RawConfig, RawTls};
 use strongroom_server::{startup, telemetry};
 use strongroom_service::bootstrap::RootCredentials;
@@ -99,6 +99,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCommand::Check(args)) => {
             let config = load(&args, RawConfig::default(), "strongroom-data")?;
             println!("{config:#?}");
+        }
+        Command::Pca(PcaCommand::Issue(args)) => {
+            let issued = strongroom_server::pca_issue::issue(&args).await?;
+            println!("{}", issued.certificate_arn);
         }
     }
     Ok(ExitCode::SUCCESS)

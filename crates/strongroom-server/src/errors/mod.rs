@@ -4,11 +4,13 @@
 //! (STS, IAM) use their own codes and 403 for authentication failures. Internal errors become a generic
 //! message; the detail goes to the log only.
 
+mod acm_pca;
 mod iam;
 mod kms;
 mod rolesanywhere;
 mod secretsmanager;
 
+pub use acm_pca::pca_error;
 pub use iam::iam_error;
 pub use kms::kms_error;
 pub use rolesanywhere::rolesanywhere_error;

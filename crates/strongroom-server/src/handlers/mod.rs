@@ -1,5 +1,6 @@
 //! Routing an authenticated call to its service's handler: one `match` over the services.
 
+pub(crate) mod acm_pca;
 mod iam;
 mod kms;
 pub(crate) mod rolesanywhere;
@@ -13,6 +14,7 @@ use crate::http::dispatch::{Call, HandlerResult};
 
 pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> HandlerResult {
     match call.spec.name {
+        "acm-pca" => acm_pca::handle(services, caller, call).await,
         "iam" => iam::handle(services, caller, call).await,
         "kms" => kms::handle(services, caller, call).await,
         "rolesanywhere" => rolesanywhere::handle(services, caller, call).await,

@@ -29,6 +29,10 @@ pub struct Call<'a> {
     /// The HTTP method (`GET`) and the path, which restJson1 routes by.
     pub method: &'a str,
     pub path: &'a str,
+    /// The `Host` header (the URI's authority for HTTP/2) and whether the connection is TLS: the origin the
+    /// client reached this server at (see [`Call::origin`]).
+    pub host: Option<&'a str>,
+    pub tls: bool,
 }
 
 /// The outcome of an operation: the rendered reply and, for the audit record, the resource acted on.
@@ -133,6 +137,8 @@ pub async fn aws_request(State(state): State<Arc<AppState>>, request: Request) -
         query: signable.query,
         method: signable.method,
         path: signable.path,
+        host: header(&parts.headers, "host").or_else(|| parts.uri.authority().map(|a| a.as_str())),
+        tls: peer.is_some_and(|p| p.tls),
     };
 
     // A JSON request's target names the service it is for; a scope for another service is refused.
@@ -311,7 +317,61 @@ impl Call<'_> {
     pub fn unknown_operation(&self) -> WireError {
         errors::unknown_operation(self.spec, &self.operation)
     }
+
+    /// `scheme://host[:port]` as the client reached this server (its signed `Host` header), for URLs the
+    /// server hands out: the private CA's CRL distribution points. `localhost` when the header is not a
+    /// plain `host[:port]`.
+    pub fn origin(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        // Only host-name, IP literal and port characters: the value ends up inside certificates.
+        let plain = |host: &&str| {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        };
+        let host = self.host.filter(plain).unwrap_or("localhost");
+        format!("{scheme}://{host}")
+    }
 }
 
 /// What a handler returns.
 pub type HandlerResult = Result<Reply, WireError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_is_the_signed_host_or_localhost() {
+        let call = |host: Option<&'static str>, tls: bool| Call {
+            spec: protocol::SERVICES[0],
+            operation: String::new(),
+            request_id: "r",
+            body: b"",
+            query: "",
+            method: "POST",
+            path: "/",
+            host,
+            tls,
+        };
+        assert_eq!(
+            call(Some("127.0.0.1:4566"), false).origin(),
+            "http://127.0.0.1:4566"
+        );
+        assert_eq!(call(Some("[::1]:8443"), true).origin(), "https://[::1]:8443");
+        assert_eq!(
+            call(Some("pki.example.com"), true).origin(),
+            "https://pki.example.com"
+        );
+        for odd in [
+            None,
+            Some(""),
+            Some("evil.example/x?"),
+            Some("a b"),
+            Some("user@host"),
+        ] {
+            assert_eq!(call(odd, false).origin(), "http://localhost", "{odd:?}");
+        }
+    }
+}

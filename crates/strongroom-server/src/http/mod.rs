@@ -43,6 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
+        .route("/pca/crl/{file}", get(crate::handlers::acm_pca::crl))
         .fallback(dispatch::aws_request)
         .with_state(state)
 }
