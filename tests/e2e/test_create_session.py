@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from iam_rolesanywhere_session import IAMRolesAnywhereSession
 
-from conftest import DevServer
+from conftest import BIN, DevServer
 from sm_helpers import Endpoint
+from test_pca import PCA, _active_root
 
 HELPER = os.environ.get("STRONGROOM_SIGNING_HELPER_BIN", "strongroom-signing-helper")
 
@@ -75,11 +76,15 @@ def make_pki(key_type):
     }
 
 
-def set_up(ep, pki):
-    """Trust anchor, role and profile with the aws CLI; a secret the role may read and one it may not."""
+def bundle_source(pki):
+    return {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pki["ca_pem"].decode()}}
+
+
+def set_up(ep, source):
+    """Trust anchor, role (the seed's trust policy) and profile with the aws CLI; a secret the role may read and
+    one it may not."""
     anchor = ep.cli("rolesanywhere", "create-trust-anchor", "--name", "example-root", "--enabled",
-                    "--source", json.dumps({"sourceType": "CERTIFICATE_BUNDLE",
-                                            "sourceData": {"x509CertificateData": pki["ca_pem"].decode()}}))
+                    "--source", json.dumps(source))
     anchor_arn = anchor["trustAnchor"]["trustAnchorArn"]
     trust = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "rolesanywhere.amazonaws.com"},
@@ -98,6 +103,19 @@ def set_up(ep, pki):
     return anchor_arn, profile["profile"]["profileArn"], role_arn
 
 
+def credential_process_env(ep, cert, key, anchor_arn, profile_arn, role_arn):
+    """A workload's environment whose only credentials come from the signing helper as credential_process."""
+    process = " ".join([HELPER, "credential-process", "--certificate", cert, "--private-key", key,
+                        "--trust-anchor-arn", anchor_arn, "--profile-arn", profile_arn, "--role-arn", role_arn,
+                        "--endpoint", ep.url])
+    config_file = ep.write_file("config", f"[default]\ncredential_process = {process}\n".encode())
+    return workload_env(ep, config_file)
+
+
+def run_aws(env, *args):
+    return subprocess.run(["aws", *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
+
+
 def workload_env(ep, config_file):
     """The environment of a workload that has no AWS credentials, only the endpoint and the CA bundle."""
     env = ep.env(AWS_CONFIG_FILE=config_file)
@@ -110,7 +128,7 @@ def workload_env(ep, config_file):
 def test_signing_helper_as_credential_process(tls_endpoint, key_type):
     ep = tls_endpoint
     pki = make_pki(key_type)
-    anchor_arn, profile_arn, role_arn = set_up(ep, pki)
+    anchor_arn, profile_arn, role_arn = set_up(ep, bundle_source(pki))
     cert = ep.write_file("workload.pem", pki["cert_pem"])
     key = ep.write_file("workload.key", pki["key_pem"])
     os.chmod(key, 0o600)
@@ -121,15 +139,10 @@ def test_signing_helper_as_credential_process(tls_endpoint, key_type):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "Unable to locate credentials" in out.stderr, out.stderr
 
-    process = " ".join([HELPER, "credential-process", "--certificate", cert, "--private-key", key,
-                        "--trust-anchor-arn", anchor_arn, "--profile-arn", profile_arn, "--role-arn", role_arn,
-                        "--endpoint", ep.url])
-    config_file = ep.write_file("config", f"[default]\ncredential_process = {process}\n".encode())
-    env = workload_env(ep, config_file)
+    env = credential_process_env(ep, cert, key, anchor_arn, profile_arn, role_arn)
 
     def aws(*args):
-        return subprocess.run(["aws", *args, "--output", "json"], env=env, capture_output=True, text=True,
-                              timeout=120)
+        return run_aws(env, *args)
 
     me = aws("sts", "get-caller-identity")
     assert me.returncode == 0, me.stderr
@@ -148,7 +161,7 @@ def test_signing_helper_as_credential_process(tls_endpoint, key_type):
 def test_iam_rolesanywhere_session_client(tls_endpoint):
     ep = tls_endpoint
     pki = make_pki("ec")
-    anchor_arn, profile_arn, role_arn = set_up(ep, pki)
+    anchor_arn, profile_arn, role_arn = set_up(ep, bundle_source(pki))
     host = ep.url.removeprefix("https://").rstrip("/")
     session = IAMRolesAnywhereSession(
         profile_arn=profile_arn, role_arn=role_arn, trust_anchor_arn=anchor_arn,
@@ -173,3 +186,35 @@ def test_iam_rolesanywhere_session_client(tls_endpoint):
     with pytest.raises(Exception) as err:
         refused.client("sts", endpoint_url=ep.url).get_caller_identity()
     assert "Untrusted Signing Certificate" in str(err.value) or "403" in str(err.value), err.value
+
+
+def test_seed_flow_with_a_strongroom_ca_and_revocation(tls_endpoint):
+    """The seed's flow: create a CA, issue a workload certificate from it, trust the CA (AWS_ACM_PCA), and trade
+    the certificate for credentials with the helper; revoking the certificate ends that at once."""
+    ep = tls_endpoint
+    ca_arn, _root = _active_root(ep)
+    cert = os.path.join(ep.scratch_dir, "workload.pem")
+    key = os.path.join(ep.scratch_dir, "workload.key")
+    out = subprocess.run([BIN, "pca", "issue", "--ca-arn", ca_arn, "--common-name", "e2e-workload",
+                          "--cert-out", cert, "--key-out", key, "--chain-out",
+                          os.path.join(ep.scratch_dir, "chain.pem")],
+                         env=ep.env(), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    anchor_arn, profile_arn, role_arn = set_up(ep, {"sourceType": "AWS_ACM_PCA",
+                                                    "sourceData": {"acmPcaArn": ca_arn}})
+    env = credential_process_env(ep, cert, key, anchor_arn, profile_arn, role_arn)
+    me = run_aws(env, "sts", "get-caller-identity")
+    assert me.returncode == 0, me.stderr
+    assert ":assumed-role/e2e-workload/" in json.loads(me.stdout)["Arn"]
+    value = run_aws(env, "secretsmanager", "get-secret-value", "--secret-id", "e2e/allowed")
+    assert value.returncode == 0, value.stderr
+    denied = run_aws(env, "secretsmanager", "get-secret-value", "--secret-id", "e2e/forbidden")
+    assert denied.returncode != 0 and "AccessDeniedException" in denied.stderr, denied.stderr
+
+    with open(cert, "rb") as f:
+        serial = format(x509.load_pem_x509_certificate(f.read()).serial_number, "x")
+    ep.cli(PCA, "revoke-certificate", "--certificate-authority-arn", ca_arn, "--certificate-serial", serial,
+           "--revocation-reason", "KEY_COMPROMISE")
+    refused = run_aws(env, "sts", "get-caller-identity")
+    assert refused.returncode != 0, refused.stdout
+    assert "Untrusted Signing Certificate" in refused.stderr or "AccessDenied" in refused.stderr, refused.stderr
