@@ -1,7 +1,7 @@
 //! Background work on a timer: purging secrets whose recovery window has passed, deleting KMS keys whose
 //! waiting period has passed, rotating KMS keys on their schedule, writing when access keys were last used,
-//! and recording Roles Anywhere certificates that near expiry; and, on a shorter timer, running secret
-//! rotation steps and sending notifications.
+//! and announcing Roles Anywhere certificates that near expiry (audit trail and notification subscriptions);
+//! and, on a shorter timer, running secret rotation steps and sending notifications.
 //!
 //! Each step is safe to run on every node at once: each is a compare-and-set write, so when two nodes race,
 //! one wins and the other finds nothing left to do.
@@ -78,10 +78,10 @@ pub async fn run_once(state: &AppState) {
     record_certificate_expiry(state, now).await;
 }
 
-/// Roles Anywhere subjects whose certificate nears expiry, each recorded once in the audit trail (until
-/// notification subscriptions exist).
+/// Roles Anywhere subjects whose certificate nears expiry: each an `EndEntityCertificateExpiry` service event
+/// (in the audit trail and to every matching notification subscription), once per process.
 async fn record_certificate_expiry(state: &AppState, now: strongroom_types::OffsetDateTime) {
-    use strongroom_service::audit::{Actor, AuditEvent, Outcome};
+    use strongroom_service::rotation::events::{self, EventName, ServiceEvent};
     let notices = match state.services.rolesanywhere.expiry_notices(now).await {
         Ok(notices) => notices,
         Err(err) => {
@@ -97,25 +97,36 @@ async fn record_certificate_expiry(state: &AppState, now: strongroom_types::Offs
             threshold_days = notice.threshold_days,
             "a Roles Anywhere certificate nears expiry"
         );
-        let region = notice.subject_arn.split(':').nth(3).map(str::to_owned);
-        state
-            .services
-            .audit
-            .record(AuditEvent {
-                time: now,
-                request_id: strongroom_crypto::random::uuid_v4(),
-                service: "rolesanywhere".to_owned(),
-                operation: "EndEntityCertificateExpiry".to_owned(),
-                region,
-                source_ip: None,
-                user_agent: None,
-                actor: Actor::Service,
-                resource: Some(notice.subject_arn),
-                read_only: true,
-                outcome: Outcome::Success,
-                decision: None,
-            })
-            .await;
+        // arn:aws:rolesanywhere:REGION:ACCOUNT:subject/ID
+        let mut parts = notice.subject_arn.split(':').skip(3);
+        let (Some(Ok(region)), Some(Ok(account))) =
+            (parts.next().map(str::parse), parts.next().map(str::parse))
+        else {
+            tracing::warn!(subject = %notice.subject_arn, "a subject ARN without region and account");
+            continue;
+        };
+        let not_after = notice
+            .not_after
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let event = ServiceEvent {
+            name: EventName::EndEntityCertificateExpiry,
+            resource_arn: notice.subject_arn,
+            account,
+            region,
+            version_id: None,
+            time: now,
+            message: None,
+            details: vec![
+                ("X509Subject", notice.x509_subject),
+                ("SerialNumber", notice.serial_number),
+                ("Issuer", notice.issuer),
+                ("TrustAnchorArn", notice.trust_anchor_arn),
+                ("NotAfter", not_after),
+                ("ThresholdDays", notice.threshold_days.to_string()),
+            ],
+        };
+        events::emit(&state.services, event).await;
     }
 }
 

@@ -383,17 +383,26 @@ async fn iam_access_key_rotation_with_a_notification() {
             who.arn(),
             Some(format!("arn:aws:iam::{ACCOUNT}:user/svc").as_str())
         );
-        // The user never holds more than two keys: the new one active, the previous one inactive.
-        let keys = iam.list_access_keys().user_name("svc").send().await.unwrap();
-        let keys = keys.access_key_metadata();
-        assert_eq!(keys.len(), 2, "round {round}: {keys:?}");
-        for key in keys {
-            let status = key.status().unwrap().as_str();
-            if key.access_key_id() == Some(new_id) {
-                assert_eq!(status, "Active");
-            } else {
-                assert_eq!(status, "Inactive");
+        // The user never holds more than two keys: the new one active, the previous one inactive (finishSecret
+        // deactivates it just after moving AWSCURRENT, so give it until the rotation's last step is done).
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let keys = iam.list_access_keys().user_name("svc").send().await.unwrap();
+            let keys = keys.access_key_metadata();
+            assert_eq!(keys.len(), 2, "round {round}: {keys:?}");
+            let settled = keys.iter().all(|key| {
+                let wanted = if key.access_key_id() == Some(new_id) {
+                    "Active"
+                } else {
+                    "Inactive"
+                };
+                key.status().unwrap().as_str() == wanted
+            });
+            if settled {
+                break;
             }
+            assert!(tokio::time::Instant::now() < deadline, "round {round}: {keys:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
 
         let (head, body) = tokio::time::timeout(PATIENCE, received.recv())

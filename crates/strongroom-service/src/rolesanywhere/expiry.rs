@@ -1,6 +1,6 @@
 //! Certificate-expiry notices: subjects whose most recent certificate expires within the threshold of
 //! their trust anchor's `END_ENTITY_CERTIFICATE_EXPIRY` setting. The server records each notice once per
-//! process in the audit trail (the notification-subscription system is not there yet).
+//! process as an `EndEntityCertificateExpiry` service event (audit trail and notification subscriptions).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;

@@ -34,6 +34,8 @@ pub enum EventName {
     SecretDeleted,
     SecretRestored,
     SecretVersionDeprecated,
+    /// A Roles Anywhere subject's certificate expires within its trust anchor's threshold.
+    EndEntityCertificateExpiry,
 }
 
 impl EventName {
@@ -48,10 +50,19 @@ impl EventName {
             Self::SecretDeleted => "SecretDeleted",
             Self::SecretRestored => "SecretRestored",
             Self::SecretVersionDeprecated => "SecretVersionDeprecated",
+            Self::EndEntityCertificateExpiry => "EndEntityCertificateExpiry",
         }
     }
 
-    pub const ALL: [EventName; 9] = [
+    /// The service the event comes from, as in its audit record (`secretsmanager`, `rolesanywhere`).
+    pub fn service(self) -> &'static str {
+        match self {
+            Self::EndEntityCertificateExpiry => "rolesanywhere",
+            _ => "secretsmanager",
+        }
+    }
+
+    pub const ALL: [EventName; 10] = [
         Self::RotationStarted,
         Self::RotationSucceeded,
         Self::RotationFailed,
@@ -61,6 +72,7 @@ impl EventName {
         Self::SecretDeleted,
         Self::SecretRestored,
         Self::SecretVersionDeprecated,
+        Self::EndEntityCertificateExpiry,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -68,35 +80,52 @@ impl EventName {
     }
 }
 
-/// One service event about a secret.
+/// One service event about a resource: a secret, or a Roles Anywhere subject.
 #[derive(Debug, Clone)]
 pub struct ServiceEvent {
     pub name: EventName,
-    pub secret_arn: String,
+    /// The secret's ARN, or the subject's.
+    pub resource_arn: String,
     pub account: AccountId,
     pub region: Region,
     pub version_id: Option<String>,
     pub time: OffsetDateTime,
     /// Why a rotation failed or was abandoned.
     pub message: Option<String>,
+    /// More `additionalEventData` members (a certificate's serial, expiry, issuer, …).
+    pub details: Vec<(&'static str, String)>,
 }
 
 impl ServiceEvent {
     /// The event as subscribers receive it: EventBridge's envelope around a CloudTrail service event.
     pub fn to_json(&self, id: &str) -> String {
         let time = crate::audit::rfc3339(self.time);
+        let service = self.name.service();
+        let mut data = serde_json::Map::new();
+        let resource_key = if service == "rolesanywhere" {
+            "SubjectArn"
+        } else {
+            "SecretId"
+        };
+        data.insert(
+            resource_key.to_owned(),
+            serde_json::Value::from(self.resource_arn.as_str()),
+        );
+        if let Some(version) = &self.version_id {
+            data.insert("VersionId".to_owned(), serde_json::Value::from(version.as_str()));
+        }
+        for (key, value) in &self.details {
+            data.insert((*key).to_owned(), serde_json::Value::from(value.as_str()));
+        }
         let mut detail = serde_json::json!({
             "eventVersion": "1.08",
-            "eventSource": "secretsmanager.amazonaws.com",
+            "eventSource": format!("{service}.amazonaws.com"),
             "eventName": self.name.as_str(),
             "eventType": "AwsServiceEvent",
             "eventTime": time,
             "awsRegion": self.region.as_str(),
-            "additionalEventData": { "SecretId": self.secret_arn },
+            "additionalEventData": data,
         });
-        if let Some(version) = &self.version_id {
-            detail["additionalEventData"]["VersionId"] = serde_json::Value::from(version.as_str());
-        }
         if let Some(message) = &self.message {
             detail["errorMessage"] = serde_json::Value::from(message.as_str());
         }
@@ -104,11 +133,11 @@ impl ServiceEvent {
             "version": "0",
             "id": id,
             "detail-type": "AWS Service Event via CloudTrail",
-            "source": "aws.secretsmanager",
+            "source": format!("aws.{service}"),
             "account": self.account.as_str(),
             "time": time,
             "region": self.region.as_str(),
-            "resources": [self.secret_arn],
+            "resources": [self.resource_arn],
             "detail": detail,
         })
         .to_string()
@@ -122,7 +151,7 @@ pub fn matches(subscription: &SubscriptionRecord, event: &ServiceEvent) -> bool 
     let secret_ok = subscription
         .secret_arn
         .as_deref()
-        .is_none_or(|arn| arn == event.secret_arn);
+        .is_none_or(|arn| arn == event.resource_arn);
     name_ok && secret_ok && subscription.account_id == event.account && subscription.region == event.region
 }
 
@@ -164,13 +193,13 @@ pub async fn emit(services: &Services, event: ServiceEvent) {
         .record(AuditEvent {
             time: event.time,
             request_id: strongroom_crypto::random::uuid_v4(),
-            service: "secretsmanager".to_owned(),
+            service: event.name.service().to_owned(),
             operation: event.name.as_str().to_owned(),
             region: Some(event.region.to_string()),
             source_ip: None,
             user_agent: None,
             actor: Actor::Service,
-            resource: Some(event.secret_arn.clone()),
+            resource: Some(event.resource_arn.clone()),
             read_only: false,
             outcome: if failed {
                 Outcome::Failure {
@@ -197,12 +226,13 @@ pub async fn secret_changed(
 ) {
     let event = ServiceEvent {
         name,
-        secret_arn: secret_arn.to_owned(),
+        resource_arn: secret_arn.to_owned(),
         account: caller.account().clone(),
         region: caller.region().clone(),
         version_id: version_id.map(str::to_owned),
         time: services.clock.now(),
         message: None,
+        details: Vec::new(),
     };
     notify_subscribers(services, &event).await;
 }
@@ -353,12 +383,13 @@ mod tests {
     fn event(name: EventName, arn: &str) -> ServiceEvent {
         ServiceEvent {
             name,
-            secret_arn: arn.to_owned(),
+            resource_arn: arn.to_owned(),
             account: "123456789012".parse().unwrap(),
             region: "us-east-1".parse().unwrap(),
             version_id: Some("v1".to_owned()),
             time: datetime!(2026-03-01 10:00 UTC),
             message: None,
+            details: Vec::new(),
         }
     }
 
@@ -411,6 +442,33 @@ mod tests {
                 "{subscription:?} {name:?} {arn}"
             );
         }
+    }
+
+    #[test]
+    fn events_name_their_service_and_resource() {
+        let secret: serde_json::Value =
+            serde_json::from_str(&event(EventName::RotationSucceeded, "arn:s").to_json("id-1")).unwrap();
+        assert_eq!(secret["source"], "aws.secretsmanager");
+        assert_eq!(secret["detail"]["eventSource"], "secretsmanager.amazonaws.com");
+        assert_eq!(secret["detail"]["additionalEventData"]["SecretId"], "arn:s");
+        assert_eq!(secret["detail"]["additionalEventData"]["VersionId"], "v1");
+
+        let mut expiry = event(EventName::EndEntityCertificateExpiry, "arn:subject");
+        expiry.version_id = None;
+        expiry.details = vec![("SerialNumber", "4098".to_owned())];
+        let expiry: serde_json::Value = serde_json::from_str(&expiry.to_json("id-2")).unwrap();
+        assert_eq!(expiry["source"], "aws.rolesanywhere");
+        assert_eq!(expiry["detail"]["eventSource"], "rolesanywhere.amazonaws.com");
+        assert_eq!(expiry["detail"]["eventName"], "EndEntityCertificateExpiry");
+        assert_eq!(expiry["resources"][0], "arn:subject");
+        assert_eq!(
+            expiry["detail"]["additionalEventData"],
+            serde_json::json!({"SubjectArn": "arn:subject", "SerialNumber": "4098"})
+        );
+        assert_eq!(
+            EventName::parse("EndEntityCertificateExpiry"),
+            Some(EventName::EndEntityCertificateExpiry)
+        );
     }
 
     #[test]

@@ -729,12 +729,13 @@ fn event(
 ) -> ServiceEvent {
     ServiceEvent {
         name,
-        secret_arn: record.arn.clone(),
+        resource_arn: record.arn.clone(),
         account: record.account_id.clone(),
         region: record.region.clone(),
         version_id: version.map(str::to_owned),
         time: now,
         message,
+        details: Vec::new(),
     }
 }
 
