@@ -12,6 +12,7 @@ pub mod http;
 pub mod metrics;
 pub mod pca_issue;
 pub mod protocol;
+pub mod rotation_db;
 pub mod rotation_io;
 pub mod startup;
 pub mod tasks;
@@ -152,7 +153,8 @@ pub async fn start(config: &Config, opened: Opened, clock: Arc<dyn Clock>) -> Re
 }
 
 /// Gives the rotation engine its settings and I/O: command functions may run only what the configuration
-/// allows, and reach this server at the configured endpoint or the listener's own address.
+/// allows, and reach this server at the configured endpoint or the listener's own address; the built-in
+/// database rotators reach their databases through [`rotation_db`].
 fn configure_rotation(services: &Services, config: &Config, addr: SocketAddr, tls: bool) {
     let endpoint = config.rotation.endpoint_url.clone().unwrap_or_else(|| {
         let scheme = if tls { "https" } else { "http" };
@@ -172,4 +174,7 @@ fn configure_rotation(services: &Services, config: &Config, addr: SocketAddr, tl
         .install_io(Arc::new(rotation_io::ServerFunctionIo::new(
             config.rotation.allowed_commands.clone(),
         )));
+    services
+        .rotation
+        .install_database(Arc::new(rotation_db::SqlxDatabaseAdmin::new()));
 }

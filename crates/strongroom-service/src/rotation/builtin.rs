@@ -88,8 +88,9 @@ pub struct DatabaseLogin<'a> {
 pub trait DatabaseAdmin: Send + Sync {
     /// Logs in as `login` and disconnects.
     async fn check_login(&self, login: &DatabaseLogin<'_>) -> Result<(), String>;
-    /// Logs in as `admin` and sets `user`'s password, creating the user (with `copy_grants_from`'s grants)
-    /// when it does not exist.
+    /// Logs in as `admin` and sets `user`'s password, creating the user when it does not exist. A new user
+    /// gets `copy_grants_from`'s privileges (PostgreSQL: membership in that role; MySQL: its grants, which
+    /// are replayed on every call, as AWS's template does). Idempotent.
     async fn set_password(
         &self,
         admin: &DatabaseLogin<'_>,
@@ -130,10 +131,11 @@ pub async fn run(rotator: Rotator, step: RotationStep, cx: &StepContext<'_>) -> 
             deactivate_previous_key(cx).await
         }
         (Rotator::PostgresSingleUser | Rotator::MysqlSingleUser, RotationStep::CreateSecret) => {
-            create_pending(cx, with_new_password).await
+            create_pending(cx, with_new_database_password).await
         }
         (Rotator::PostgresAlternatingUsers | Rotator::MysqlAlternatingUsers, RotationStep::CreateSecret) => {
-            create_pending(cx, alternate_user).await
+            let max_len = max_username_len(rotator_engine(rotator));
+            create_pending(cx, |current| alternate_user(current, max_len)).await
         }
         (
             Rotator::PostgresSingleUser
@@ -271,8 +273,28 @@ fn with_new_password(current: &SecretString) -> Result<SecretString, String> {
     })
 }
 
+/// A database secret with a new password; the value must be a JSON object with `username` and `password`.
+fn with_new_database_password(current: &SecretString) -> Result<SecretString, String> {
+    let map = json_object(current).ok_or("the secret is not a JSON object")?;
+    for key in ["username", "password"] {
+        if !map.get(key).is_some_and(Value::is_string) {
+            return Err(format!("the secret has no {key}"));
+        }
+    }
+    with_new_password(current)
+}
+
+/// The longest user name of each engine (PostgreSQL's `NAMEDATALEN - 1`; MySQL's 32, which AWS's template
+/// checks too).
+fn max_username_len(engine: DatabaseEngine) -> usize {
+    match engine {
+        DatabaseEngine::Postgres => 63,
+        DatabaseEngine::Mysql => 32,
+    }
+}
+
 /// The alternating-users strategy: the other of `name` and `name_clone`, with a new password.
-fn alternate_user(current: &SecretString) -> Result<SecretString, String> {
+fn alternate_user(current: &SecretString, max_len: usize) -> Result<SecretString, String> {
     let mut map = json_object(current).ok_or("the secret is not a JSON object")?;
     let username = map
         .get("username")
@@ -283,6 +305,11 @@ fn alternate_user(current: &SecretString) -> Result<SecretString, String> {
         Some(base) => base.to_owned(),
         None => format!("{username}_clone"),
     };
+    if other.len() > max_len {
+        return Err(format!(
+            "cannot clone user {username}: with _clone appended its name would exceed {max_len} characters"
+        ));
+    }
     map.insert("username".to_owned(), Value::from(other));
     map.insert(
         "password".to_owned(),
@@ -488,10 +515,14 @@ impl DatabaseSecret {
     }
 
     fn engine(&self, rotator: Rotator) -> DatabaseEngine {
-        match rotator {
-            Rotator::MysqlSingleUser | Rotator::MysqlAlternatingUsers => DatabaseEngine::Mysql,
-            _ => DatabaseEngine::Postgres,
-        }
+        rotator_engine(rotator)
+    }
+}
+
+fn rotator_engine(rotator: Rotator) -> DatabaseEngine {
+    match rotator {
+        Rotator::MysqlSingleUser | Rotator::MysqlAlternatingUsers => DatabaseEngine::Mysql,
+        _ => DatabaseEngine::Postgres,
     }
 }
 
@@ -510,57 +541,105 @@ fn login<'a>(
     })
 }
 
-/// setSecret: single user logs in with AWSPENDING, AWSCURRENT or AWSPREVIOUS and sets its own password;
-/// alternating users has the master secret (`masterarn`) create or alter the other user.
+/// setSecret, as AWS's templates do it, except that the password is always set rather than skipped when the
+/// pending password already logs in (a server that trusts its clients lets any password log in; setting the
+/// same password again changes nothing). Single user: the user logs in with AWSCURRENT's password, else
+/// AWSPENDING's (setSecret ran before), else AWSPREVIOUS's, and changes its own password; every version must
+/// name the pending user on the pending host, so a secret never changes another user's password.
 async fn set_database_password(cx: &StepContext<'_>, rotator: Rotator) -> StepResult {
     let database = cx
         .database
         .ok_or("database rotation is not available on this server")?;
-    let pending = DatabaseSecret::parse(&read_string(cx, Some(cx.token), AWSPENDING).await?)?;
+    let pending_value = read_string(cx, Some(cx.token), AWSPENDING).await?;
+    let pending = DatabaseSecret::parse(&pending_value)?;
     let engine = pending.engine(rotator);
     let new_password = pending.password()?;
+    if matches!(
+        rotator,
+        Rotator::PostgresAlternatingUsers | Rotator::MysqlAlternatingUsers
+    ) {
+        return set_alternating_password(cx, database, &pending, engine, &new_password).await;
+    }
     let user = pending.text("username")?;
-    if let Some(master_arn) = pending.map.get("masterarn").and_then(Value::as_str) {
-        let master_value = cx
-            .services
-            .secrets
-            .get_secret_value(&cx.services.authz, cx.role, master_arn, None, Some(AWSCURRENT))
-            .await
-            .map_err(secrets_error("reading the master secret"))?;
-        let SecretPayload::String(master_text) = master_value.payload else {
-            return Err("the master secret is binary".to_owned());
-        };
-        let master = DatabaseSecret::parse(&master_text)?;
-        let master_password = master.password()?;
-        let admin = login(&master, engine, &master_password)?;
-        let current = DatabaseSecret::parse(&read_string(cx, None, AWSCURRENT).await?)?;
-        let template = current.text("username")?;
-        return database
-            .set_password(&admin, user, &new_password, Some(template).filter(|t| *t != user))
-            .await;
-    }
-    // Single user: whichever known password still logs in changes it.
-    if database
-        .check_login(&login(&pending, engine, &new_password)?)
-        .await
-        .is_ok()
-    {
-        return Ok(());
-    }
+    let host = pending.text("host")?;
     let mut last_error = String::from("no known password logs in");
-    for stage in [AWSCURRENT, AWSPREVIOUS] {
-        let Ok(value) = read_string(cx, None, stage).await else {
-            continue;
+    for stage in [AWSCURRENT, AWSPENDING, AWSPREVIOUS] {
+        let value = match stage {
+            AWSPENDING => SecretString::from(pending_value.expose_secret()),
+            _ => match read_string(cx, None, stage).await {
+                Ok(value) => value,
+                Err(_) if stage == AWSPREVIOUS => continue,
+                Err(err) => return Err(err),
+            },
         };
         let known = DatabaseSecret::parse(&value)?;
+        if known.text("username")? != user {
+            return Err(format!(
+                "the {stage} and AWSPENDING versions name different users; a single-user rotation changes \
+                 only its own user's password"
+            ));
+        }
+        if known.text("host")? != host {
+            return Err(format!(
+                "the {stage} and AWSPENDING versions name different hosts"
+            ));
+        }
         let password = known.password()?;
         let admin = login(&known, engine, &password)?;
         match database.set_password(&admin, user, &new_password, None).await {
             Ok(()) => return Ok(()),
-            Err(err) => last_error = err,
+            Err(err) => last_error = format!("with the {stage} password: {err}"),
         }
     }
     Err(last_error)
+}
+
+/// setSecret for alternating users: AWSCURRENT must still log in; then the master secret (AWSCURRENT's
+/// `masterarn`, on the same host) creates the pending user with the current user's privileges, or sets its
+/// password when it exists. The master logs in to the current secret's database, as AWS's templates do.
+async fn set_alternating_password(
+    cx: &StepContext<'_>,
+    database: &dyn DatabaseAdmin,
+    pending: &DatabaseSecret,
+    engine: DatabaseEngine,
+    new_password: &SecretString,
+) -> StepResult {
+    let current = DatabaseSecret::parse(&read_string(cx, None, AWSCURRENT).await?)?;
+    let current_password = current.password()?;
+    database
+        .check_login(&login(&current, engine, &current_password)?)
+        .await
+        .map_err(|err| format!("the AWSCURRENT credentials do not log in: {err}"))?;
+    let master_arn = current.text("masterarn")?;
+    let master_value = cx
+        .services
+        .secrets
+        .get_secret_value(&cx.services.authz, cx.role, master_arn, None, Some(AWSCURRENT))
+        .await
+        .map_err(secrets_error("reading the master secret"))?;
+    let SecretPayload::String(master_text) = master_value.payload else {
+        return Err("the master secret is binary".to_owned());
+    };
+    let master = DatabaseSecret::parse(&master_text)?;
+    let host = current.text("host")?;
+    if master.text("host")? != host || pending.text("host")? != host {
+        return Err(format!(
+            "the master secret's host is not the secret's host {host}; the master changes users on its own \
+             server only"
+        ));
+    }
+    let master_password = master.password()?;
+    let mut admin = login(&master, engine, &master_password)?;
+    admin.port = current.port(engine);
+    admin.dbname = current.map.get("dbname").and_then(Value::as_str);
+    let user = pending.text("username")?;
+    let template = current.text("username")?;
+    if user == template {
+        return Err("the pending version names the current user; alternating users swap users".to_owned());
+    }
+    database
+        .set_password(&admin, user, new_password, Some(template))
+        .await
 }
 
 /// testSecret: the pending credentials log in.
@@ -599,10 +678,13 @@ mod tests {
 
     #[test]
     fn alternating_users_flip_the_clone_suffix() {
-        let first = alternate_user(&SecretString::from(r#"{"username":"app","password":"x"}"#)).unwrap();
+        let first = alternate_user(&SecretString::from(r#"{"username":"app","password":"x"}"#), 63).unwrap();
         assert_eq!(json_object(&first).unwrap()["username"], "app_clone");
-        let second = alternate_user(&first).unwrap();
+        let second = alternate_user(&first, 63).unwrap();
         assert_eq!(json_object(&second).unwrap()["username"], "app");
+        let long = format!(r#"{{"username":"{}","password":"x"}}"#, "u".repeat(27));
+        let err = alternate_user(&SecretString::from(long.as_str()), 32).unwrap_err();
+        assert!(err.contains("exceed 32"), "{err}");
     }
 
     #[test]

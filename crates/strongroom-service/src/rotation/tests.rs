@@ -397,3 +397,207 @@ async fn two_engines_on_one_store_run_each_rotation_once() {
         );
     }
 }
+
+/// A database that keeps its users' passwords in a map: a login works with the user's password; only the
+/// user itself or `master` may set a password.
+#[derive(Default)]
+struct FakeDatabase {
+    passwords: Mutex<std::collections::HashMap<String, String>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeDatabase {
+    fn with(users: &[(&str, &str)]) -> Arc<Self> {
+        let db = Self::default();
+        for (user, password) in users {
+            db.passwords
+                .lock()
+                .unwrap()
+                .insert((*user).to_owned(), (*password).to_owned());
+        }
+        Arc::new(db)
+    }
+
+    fn password(&self, user: &str) -> Option<String> {
+        self.passwords.lock().unwrap().get(user).cloned()
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl DatabaseAdmin for FakeDatabase {
+    async fn check_login(&self, login: &builtin::DatabaseLogin<'_>) -> Result<(), String> {
+        match self.password(login.username) {
+            Some(password) if password == login.password.expose_secret() => Ok(()),
+            _ => Err(format!("login of {} refused", login.username)),
+        }
+    }
+
+    async fn set_password(
+        &self,
+        admin: &builtin::DatabaseLogin<'_>,
+        user: &str,
+        password: &SecretString,
+        copy_grants_from: Option<&str>,
+    ) -> Result<(), String> {
+        self.check_login(admin).await?;
+        if admin.username != user && admin.username != "master" {
+            return Err(format!("{} may not change {user}", admin.username));
+        }
+        self.calls.lock().unwrap().push(format!(
+            "{} sets {user} copying {copy_grants_from:?}",
+            admin.username
+        ));
+        self.passwords
+            .lock()
+            .unwrap()
+            .insert(user.to_owned(), password.expose_secret().to_owned());
+        Ok(())
+    }
+}
+
+async fn rotate_with(env: &Env, arn: &str, function: &str) {
+    env.services
+        .rotation
+        .rotate_secret(
+            &env.services,
+            &env.root,
+            RotateRequest {
+                secret_id: arn.to_owned(),
+                lambda_arn: Some(format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{function}")),
+                schedule_expression: Some("rate(4 hours)".to_owned()),
+                ..RotateRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    env.services.rotation.run_due(&env.services).await.unwrap();
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn the_single_user_database_rotator_changes_its_own_password() {
+    let env = env().await;
+    let db = FakeDatabase::with(&[("app", "old")]);
+    env.services
+        .rotation
+        .install_database(Arc::clone(&db) as Arc<dyn DatabaseAdmin>);
+    register(&env, "pg", r#"{"rotator":"postgresql-single-user"}"#).await;
+    let arn = create(
+        &env,
+        "app",
+        text(r#"{"engine":"postgres","host":"db","username":"app","password":"old","dbname":"app"}"#),
+    )
+    .await;
+    rotate_with(&env, &arn, "pg").await;
+    let (_, value) = current(&env, &arn).await;
+    let value = json(&value);
+    assert_eq!(value["username"], "app");
+    assert_eq!(value["dbname"], "app");
+    assert_eq!(db.password("app").as_deref(), value["password"].as_str());
+    assert_eq!(db.calls(), ["app sets app copying None"]);
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert_eq!(job.last_error, None);
+}
+
+#[tokio::test]
+async fn the_single_user_database_rotator_needs_a_json_secret() {
+    let env = env().await;
+    let db = FakeDatabase::with(&[("app", "old")]);
+    env.services
+        .rotation
+        .install_database(Arc::clone(&db) as Arc<dyn DatabaseAdmin>);
+    register(&env, "pg", r#"{"rotator":"postgresql-single-user"}"#).await;
+    let arn = create(&env, "app", text("just-a-password")).await;
+    rotate_with(&env, &arn, "pg").await;
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert!(
+        job.last_error.as_deref().unwrap().contains("not a JSON object"),
+        "{:?}",
+        job.last_error
+    );
+    assert!(db.calls().is_empty());
+    assert_eq!(current(&env, &arn).await.1, "just-a-password");
+}
+
+#[tokio::test]
+async fn the_alternating_users_rotator_has_the_master_clone_the_user() {
+    let env = env().await;
+    let db = FakeDatabase::with(&[("app", "old"), ("master", "m")]);
+    env.services
+        .rotation
+        .install_database(Arc::clone(&db) as Arc<dyn DatabaseAdmin>);
+    register(&env, "pg", r#"{"rotator":"postgresql-alternating-users"}"#).await;
+    let master = create(
+        &env,
+        "master",
+        text(r#"{"engine":"postgres","host":"db","username":"master","password":"m","dbname":"postgres"}"#),
+    )
+    .await;
+    let value = serde_json::json!({
+        "engine": "postgres", "host": "db", "username": "app", "password": "old", "dbname": "app",
+        "masterarn": master,
+    });
+    let arn = create(&env, "app", text(&value.to_string())).await;
+
+    rotate_with(&env, &arn, "pg").await;
+    let (_, first) = current(&env, &arn).await;
+    let first = json(&first);
+    assert_eq!(first["username"], "app_clone");
+    assert_eq!(first["masterarn"], master.as_str());
+    assert_eq!(db.password("app_clone").as_deref(), first["password"].as_str());
+    assert_eq!(
+        db.password("app").as_deref(),
+        Some("old"),
+        "AWSPREVIOUS still logs in"
+    );
+
+    env.clock.set(datetime!(2026-03-01 14:00 UTC));
+    assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 1);
+    let (_, second) = current(&env, &arn).await;
+    let second = json(&second);
+    assert_eq!(second["username"], "app");
+    assert_eq!(db.password("app").as_deref(), second["password"].as_str());
+    assert_eq!(db.password("app_clone").as_deref(), first["password"].as_str());
+    assert_eq!(
+        db.calls(),
+        [
+            "master sets app_clone copying Some(\"app\")",
+            "master sets app copying Some(\"app_clone\")"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_alternating_users_rotator_refuses_a_master_on_another_host() {
+    let env = env().await;
+    let db = FakeDatabase::with(&[("app", "old"), ("master", "m")]);
+    env.services
+        .rotation
+        .install_database(Arc::clone(&db) as Arc<dyn DatabaseAdmin>);
+    register(&env, "my", r#"{"rotator":"mysql-alternating-users"}"#).await;
+    let master = create(
+        &env,
+        "master",
+        text(r#"{"engine":"mysql","host":"elsewhere","username":"master","password":"m"}"#),
+    )
+    .await;
+    let value = serde_json::json!({
+        "engine": "mysql", "host": "db", "username": "app", "password": "old", "masterarn": master,
+    });
+    let arn = create(&env, "app", text(&value.to_string())).await;
+    rotate_with(&env, &arn, "my").await;
+    let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert!(
+        job.last_error.as_deref().unwrap().contains("host"),
+        "{:?}",
+        job.last_error
+    );
+    assert!(db.calls().is_empty());
+}
