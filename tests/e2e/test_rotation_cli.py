@@ -1,10 +1,14 @@
 """`strongroom function …` and `strongroom subscription …` against the real binary: a built-in random-password
 function registered with one CLI command, listed, updated and used by `aws secretsmanager rotate-secret`; a
 subscription created, listed and deleted (its signing key shown by the create call only); errors as
-`error: <Code>: <message>` with a non-zero exit."""
+`error: <Code>: <message>` with a non-zero exit; and a subscription receiving SecretVersionDeprecated exactly when a
+version loses its last staging label (PutSecretValue, UpdateSecret, UpdateSecretVersionStage, finishSecret)."""
 
+import http.server
 import json
+import queue
 import subprocess
+import threading
 import time
 
 from conftest import BIN
@@ -154,3 +158,72 @@ def test_errors_name_the_aws_code_and_exit_non_zero(server):
     assert out.returncode != 0 and out.stderr.startswith("error: "), out.stderr
     assert "Signature" in out.stderr or "AccessDenied" in out.stderr, out.stderr
 
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 (the http.server API)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.events.put(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def webhook_receiver():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    httpd.events = queue.Queue()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, "http://127.0.0.1:%d/hook" % httpd.server_address[1]
+
+
+def test_a_cli_subscription_receives_version_deprecations_and_only_those(server):
+    role = make_role(server, "rotator")
+    function = cli_json(server, "function", "register", "--name", "pw", "--rotator", "random-password",
+                        "--role", role)["Function"]["FunctionArn"]
+    v = ["00000000-0000-4000-8000-%012d" % n for n in range(8)]
+    arn = aws_json(server, "secretsmanager", "create-secret", "--name", "app/dep", "--secret-string", "1",
+                   "--client-request-token", v[1])["ARN"]
+    httpd, url = webhook_receiver()
+    try:
+        cli_json(server, "subscription", "create", "--url", url, "--event", "SecretVersionDeprecated",
+                 "--secret-id", arn)
+
+        def put(n):
+            aws_json(server, "secretsmanager", "put-secret-value", "--secret-id", "app/dep",
+                     "--secret-string", str(n), "--client-request-token", v[n])
+
+        def deprecated():
+            event = httpd.events.get(timeout=60)
+            assert event["detail"]["eventName"] == "SecretVersionDeprecated", event
+            assert event["resources"] == [arn], event
+            return event["detail"]["additionalEventData"]["VersionId"]
+
+        put(2)  # v1 becomes AWSPREVIOUS: nothing deprecated, nothing sent
+        put(3)  # v1 loses AWSPREVIOUS
+        assert deprecated() == v[1]
+        aws_json(server, "secretsmanager", "update-secret-version-stage", "--secret-id", "app/dep",
+                 "--version-stage", "AWSPREVIOUS", "--remove-from-version-id", v[2])
+        assert deprecated() == v[2]
+        def update(n):
+            aws_json(server, "secretsmanager", "update-secret", "--secret-id", "app/dep", "--secret-string", str(n),
+                     "--client-request-token", v[n])
+
+        update(4)  # v3 becomes AWSPREVIOUS, which no version held: nothing deprecated
+        update(5)  # v3 loses it
+        assert deprecated() == v[3]
+        token = aws_json(server, "secretsmanager", "rotate-secret", "--secret-id", "app/dep",
+                         "--rotation-lambda-arn", function)["VersionId"]
+        assert deprecated() == v[4]  # finishSecret: v5 becomes AWSPREVIOUS, v4 loses it
+        stages = aws_json(server, "secretsmanager", "describe-secret", "--secret-id", "app/dep")["VersionIdsToStages"]
+        assert stages[token] == ["AWSCURRENT"] and stages[v[5]] == ["AWSPREVIOUS"], stages
+        # A label added to a labelled version deprecates nothing.
+        aws_json(server, "secretsmanager", "update-secret-version-stage", "--secret-id", "app/dep",
+                 "--version-stage", "KEEP", "--move-to-version-id", v[5])
+        try:
+            extra = httpd.events.get(timeout=4)
+        except queue.Empty:
+            extra = None
+        assert extra is None, extra
+    finally:
+        httpd.shutdown()
