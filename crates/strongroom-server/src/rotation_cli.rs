@@ -142,10 +142,11 @@ fn kind_name(kind: FunctionKindArg) -> &'static str {
     }
 }
 
+/// A function kind's name and its configuration object.
+type KindConfig = (&'static str, Map<String, Value>);
+
 /// The kind and configuration the shortcut flags (`--rotator`, `--command`, `--url`) make, if any was given.
-fn shortcut_config(
-    args: &FunctionConfigArgs,
-) -> Result<Option<(&'static str, Map<String, Value>)>, RotationCliError> {
+fn shortcut_config(args: &FunctionConfigArgs) -> Result<Option<KindConfig>, RotationCliError> {
     let mut made = Vec::new();
     if let Some(rotator) = &args.rotator {
         let mut config = Map::new();
