@@ -35,6 +35,166 @@ pub enum Command {
     /// Work with a running server's private CA (ACM PCA API), as the AWS CLI would.
     #[command(subcommand)]
     Pca(PcaCommand),
+    /// Register, list, update and remove a running server's rotation functions (StrongroomRotation API).
+    #[command(subcommand)]
+    Function(FunctionCommand),
+    /// Create, list and remove a running server's notification subscriptions, and read their dead letters.
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
+}
+
+/// Where a rotation API command sends its calls; credentials and region come from the AWS_* environment.
+#[derive(Debug, Args, Default)]
+pub struct RotationTarget {
+    /// The server's URL; `AWS_ENDPOINT_URL` otherwise.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FunctionCommand {
+    /// Register a rotation function under `arn:aws:lambda:REGION:ACCOUNT:function:NAME`
+    /// (CreateRotationFunction). A webhook function's signing key is printed by this call only.
+    Register(FunctionRegisterArgs),
+    /// Show one function (GetRotationFunction).
+    Get(FunctionNameArgs),
+    /// List the account's functions (ListRotationFunctions).
+    List(RotationTarget),
+    /// Change a function's kind, configuration or role; what is not given is kept (UpdateRotationFunction).
+    Update(FunctionUpdateArgs),
+    /// Remove a function (DeleteRotationFunction).
+    Delete(FunctionNameArgs),
+}
+
+impl FunctionCommand {
+    pub fn target(&self) -> &RotationTarget {
+        match self {
+            Self::Register(args) => &args.target,
+            Self::Get(args) | Self::Delete(args) => &args.target,
+            Self::List(target) => target,
+            Self::Update(args) => &args.target,
+        }
+    }
+}
+
+/// A rotation function's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FunctionKindArg {
+    Builtin,
+    Command,
+    Webhook,
+}
+
+/// A function's kind and configuration: `--kind` with `--configuration` (JSON), or a shortcut that
+/// implies the kind (`--rotator`, `--command`, `--url`).
+#[derive(Debug, Args, Default)]
+pub struct FunctionConfigArgs {
+    #[arg(long, value_enum)]
+    pub kind: Option<FunctionKindArg>,
+    /// The kind's configuration as a JSON object.
+    #[arg(long)]
+    pub configuration: Option<String>,
+    /// A built-in rotator (`random-password`, `iam-access-keys`, `postgresql-single-user`, …): a builtin function.
+    #[arg(long)]
+    pub rotator: Option<String>,
+    /// The program (an absolute path) and its arguments: a command function.
+    #[arg(long, num_args = 1..)]
+    pub command: Vec<String>,
+    /// The URL rotation steps are POSTed to: a webhook function.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// How long one step may take.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=900))]
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionRegisterArgs {
+    /// The function's name: 1 to 64 letters, digits, hyphens or underscores.
+    #[arg(long)]
+    pub name: String,
+    /// The execution role's ARN (registering needs `iam:PassRole` on it).
+    #[arg(long)]
+    pub role: String,
+    #[command(flatten)]
+    pub config: FunctionConfigArgs,
+    #[command(flatten)]
+    pub target: RotationTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionUpdateArgs {
+    /// The function's name or ARN.
+    pub name: String,
+    /// A new execution role's ARN.
+    #[arg(long)]
+    pub role: Option<String>,
+    #[command(flatten)]
+    pub config: FunctionConfigArgs,
+    #[command(flatten)]
+    pub target: RotationTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionNameArgs {
+    /// The function's name or ARN.
+    pub name: String,
+    #[command(flatten)]
+    pub target: RotationTarget,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCommand {
+    /// Subscribe a URL to events (CreateSubscription). The signing key is printed by this call only.
+    Create(SubscriptionCreateArgs),
+    /// List the account's subscriptions (ListSubscriptions); signing keys are never shown.
+    List(RotationTarget),
+    /// Remove a subscription (DeleteSubscription).
+    Delete(SubscriptionIdArgs),
+    /// Deliveries that were given up after their retries (ListDeadLetters), oldest first.
+    DeadLetters(DeadLettersArgs),
+}
+
+impl SubscriptionCommand {
+    pub fn target(&self) -> &RotationTarget {
+        match self {
+            Self::Create(args) => &args.target,
+            Self::List(target) => target,
+            Self::Delete(args) => &args.target,
+            Self::DeadLetters(args) => &args.target,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SubscriptionCreateArgs {
+    /// The http(s) URL events are POSTed to (HMAC-SHA256 signed).
+    #[arg(long)]
+    pub url: String,
+    /// An event wanted (`RotationSucceeded`, `SecretVersionDeprecated`, …); repeat for more; all when absent.
+    #[arg(long = "event")]
+    pub events: Vec<String>,
+    /// Only events about this secret (its ARN).
+    #[arg(long)]
+    pub secret_id: Option<String>,
+    #[command(flatten)]
+    pub target: RotationTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct SubscriptionIdArgs {
+    pub subscription_id: String,
+    #[command(flatten)]
+    pub target: RotationTarget,
+}
+
+#[derive(Debug, Args)]
+pub struct DeadLettersArgs {
+    /// At most this many (1 to 100).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_results: Option<u32>,
+    #[command(flatten)]
+    pub target: RotationTarget,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ pub mod http;
 pub mod metrics;
 pub mod pca_issue;
 pub mod protocol;
+pub mod rotation_cli;
 pub mod rotation_db;
 pub mod rotation_io;
 pub mod startup;

@@ -402,7 +402,7 @@ async fn iam_access_key_rotation_with_a_notification() {
                 break;
             }
             assert!(tokio::time::Instant::now() < deadline, "round {round}: {keys:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
 
         let (head, body) = tokio::time::timeout(PATIENCE, received.recv())
@@ -439,5 +439,121 @@ async fn iam_access_key_rotation_with_a_notification() {
             .iter()
             .all(|k| k.access_key_id() != Some(first.access_key_id()))
     );
+    server.stop().await;
+}
+
+/// The next event the receiver gets, parsed; fails after `PATIENCE`.
+async fn next_event(
+    received: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) -> serde_json::Value {
+    let (_, body) = tokio::time::timeout(PATIENCE, received.recv())
+        .await
+        .expect("no event came")
+        .unwrap();
+    serde_json::from_str(&body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_losing_its_last_label_is_notified_as_deprecated() {
+    let mut server = TestServer::sqlite().await;
+    let role = create_rotator_role(&server).await;
+    let function = register_builtin(&server, "passwords", "random-password", &role).await;
+    let client = secrets(&server);
+    let created = client
+        .create_secret()
+        .name("app/deprecations")
+        .secret_string("v1")
+        .client_request_token("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await
+        .unwrap();
+    let secret_arn = created.arn().unwrap().to_owned();
+    let (url, mut received) = webhook_receiver().await;
+    let subscribed = strongroom(
+        &server,
+        "CreateSubscription",
+        &serde_json::json!({"Url": url, "EventNames": ["SecretVersionDeprecated"], "SecretId": secret_arn})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(subscribed.status, 200, "{}", subscribed.body);
+    let version = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+    let put = |n: u32| {
+        client
+            .put_secret_value()
+            .secret_id("app/deprecations")
+            .secret_string(format!("v{n}"))
+            .client_request_token(version(n))
+            .send()
+    };
+    let expect_deprecated = |event: serde_json::Value, n: u32| {
+        assert_eq!(event["detail"]["eventName"], "SecretVersionDeprecated", "{event}");
+        assert_eq!(event["resources"][0], secret_arn.as_str());
+        assert_eq!(
+            event["detail"]["additionalEventData"]["VersionId"],
+            version(n).as_str(),
+            "{event}"
+        );
+    };
+
+    // v2 becomes current and v1 AWSPREVIOUS: nothing is deprecated, so nothing is sent. v3 takes
+    // AWSPREVIOUS off v1, the first event (an event for v2's put would have come first).
+    put(2).await.unwrap();
+    put(3).await.unwrap();
+    expect_deprecated(next_event(&mut received).await, 1);
+
+    // A custom label keeps v2 labelled when AWSPREVIOUS leaves it; taking the label off deprecates it.
+    client
+        .update_secret_version_stage()
+        .secret_id("app/deprecations")
+        .version_stage("KEEP")
+        .move_to_version_id(version(2))
+        .send()
+        .await
+        .unwrap();
+    put(4).await.unwrap();
+    client
+        .update_secret_version_stage()
+        .secret_id("app/deprecations")
+        .version_stage("KEEP")
+        .remove_from_version_id(version(2))
+        .send()
+        .await
+        .unwrap();
+    expect_deprecated(next_event(&mut received).await, 2);
+
+    // UpdateSecret with a value: v3 (AWSPREVIOUS) is deprecated.
+    client
+        .update_secret()
+        .secret_id("app/deprecations")
+        .secret_string("v5")
+        .client_request_token(version(5))
+        .send()
+        .await
+        .unwrap();
+    expect_deprecated(next_event(&mut received).await, 3);
+
+    // A rotation's finishSecret: v5 becomes AWSPREVIOUS and v4 is deprecated.
+    let rotated = client
+        .rotate_secret()
+        .secret_id("app/deprecations")
+        .rotation_lambda_arn(&function)
+        .send()
+        .await
+        .unwrap();
+    wait_until_current(&client, "app/deprecations", rotated.version_id().unwrap()).await;
+    expect_deprecated(next_event(&mut received).await, 4);
+
+    // Moving a label that deprecates nothing sends nothing.
+    client
+        .update_secret_version_stage()
+        .secret_id("app/deprecations")
+        .version_stage("KEEP")
+        .move_to_version_id(version(5))
+        .send()
+        .await
+        .unwrap();
+    let extra = tokio::time::timeout(Duration::from_secs(3), received.recv()).await;
+    assert!(extra.is_err(), "an unexpected event: {extra:?}");
     server.stop().await;
 }

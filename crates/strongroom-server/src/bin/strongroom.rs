@@ -10,6 +10,7 @@ use clap::Parser as _;
 use secrecy::ExposeSecret as _;
 use strongroom_server::cli::{AuditCommand, Cli, Command, ConfigCommand, PcaCommand, ServerArgs};
 use strongroom_server::config::{Config, RawConfig, RawTls};
+use strongroom_server::rotation_cli::{self, RotationCliError};
 use strongroom_server::{startup, telemetry};
 use strongroom_service::bootstrap::RootCredentials;
 use strongroom_types::{Clock, SystemClock};
@@ -104,8 +105,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let issued = strongroom_server::pca_issue::issue(&args).await?;
             println!("{}", issued.certificate_arn);
         }
+        Command::Function(command) => return print_answer(rotation_cli::function(&command).await),
+        Command::Subscription(command) => return print_answer(rotation_cli::subscription(&command).await),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a rotation API answer as pretty JSON, or its error as `error: <Code>: <message>` on stderr.
+fn print_answer(answer: Result<serde_json::Value, RotationCliError>) -> anyhow::Result<ExitCode> {
+    match answer {
+        Ok(value) => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("{}", err.render());
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// Builds the configuration: `defaults` < the TOML file < environment and flags.

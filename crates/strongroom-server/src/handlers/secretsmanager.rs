@@ -13,7 +13,7 @@ use strongroom_service::rotation::RotateRequest;
 use strongroom_service::rotation::events::EventName;
 use strongroom_service::secrets::{
     BatchEntry, CreateSecret, Filter, FilterKey, ListQuery, SecretPayload, SecretValue, SecretsError,
-    UpdateSecret,
+    StageUpdate, UpdateSecret,
 };
 use strongroom_service::{Caller, Services};
 use strongroom_store::secrets::{ReplicaRecord, SecretRecord, Tag};
@@ -181,6 +181,7 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                 written.version_id.as_deref(),
             )
             .await;
+            deprecated(services, caller, &written.arn, &written.deprecated_versions).await;
             let output = sm::PutSecretValueOutput {
                 arn: written.arn.clone(),
                 name: written.name,
@@ -213,6 +214,7 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     written.version_id.as_deref(),
                 )
                 .await;
+                deprecated(services, caller, &written.arn, &written.deprecated_versions).await;
             }
             let output = sm::UpdateSecretOutput {
                 arn: written.arn.clone(),
@@ -277,7 +279,10 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
             reply(&output, Some(record.arn))
         }
         Operation::UpdateSecretVersionStage(input) => {
-            let record = secrets
+            let StageUpdate {
+                record,
+                deprecated_versions,
+            } = secrets
                 .update_secret_version_stage(
                     authz,
                     caller,
@@ -287,6 +292,7 @@ async fn run(services: &Services, caller: &Caller, operation: Operation) -> Outc
                     input.move_to_version_id.as_deref(),
                 )
                 .await?;
+            deprecated(services, caller, &record.arn, &deprecated_versions).await;
             reply(
                 &sm::UpdateSecretVersionStageOutput {
                     arn: record.arn.clone(),
@@ -571,6 +577,20 @@ fn value_out(value: SecretValue) -> sm::GetSecretValueOutput {
 /// Tells the notification subscriptions about a change to a secret.
 async fn changed(services: &Services, caller: &Caller, name: EventName, arn: &str, version: Option<&str>) {
     strongroom_service::rotation::events::secret_changed(services, caller, name, arn, version).await;
+}
+
+/// Tells the notification subscriptions about each version a change deprecated (it lost its last label).
+async fn deprecated(services: &Services, caller: &Caller, arn: &str, versions: &[String]) {
+    for version in versions {
+        changed(
+            services,
+            caller,
+            EventName::SecretVersionDeprecated,
+            arn,
+            Some(version),
+        )
+        .await;
+    }
 }
 
 fn timestamp(t: OffsetDateTime) -> Timestamp {

@@ -224,7 +224,8 @@ async fn create_pending(
 }
 
 async fn put_pending(cx: &StepContext<'_>, value: SecretString) -> StepResult {
-    cx.services
+    let written = cx
+        .services
         .secrets
         .put_secret_value(
             &cx.services.authz,
@@ -235,8 +236,23 @@ async fn put_pending(cx: &StepContext<'_>, value: SecretString) -> StepResult {
             Some(vec![AWSPENDING.to_owned()]),
         )
         .await
-        .map(drop)
-        .map_err(secrets_error("writing the pending version"))
+        .map_err(secrets_error("writing the pending version"))?;
+    deprecated(cx, &written.deprecated_versions).await;
+    Ok(())
+}
+
+/// Tells the notification subscriptions about the versions a step deprecated.
+async fn deprecated(cx: &StepContext<'_>, versions: &[String]) {
+    for version in versions {
+        super::events::secret_changed(
+            cx.services,
+            cx.role,
+            super::events::EventName::SecretVersionDeprecated,
+            cx.secret_arn,
+            Some(version),
+        )
+        .await;
+    }
 }
 
 fn new_password() -> Result<SecretString, String> {
@@ -334,7 +350,8 @@ async fn move_current(cx: &StepContext<'_>) -> StepResult {
     if current.as_deref() == Some(cx.token) {
         return Ok(());
     }
-    cx.services
+    let update = cx
+        .services
         .secrets
         .update_secret_version_stage(
             &cx.services.authz,
@@ -345,8 +362,9 @@ async fn move_current(cx: &StepContext<'_>) -> StepResult {
             Some(cx.token),
         )
         .await
-        .map(drop)
-        .map_err(secrets_error("moving AWSCURRENT"))
+        .map_err(secrets_error("moving AWSCURRENT"))?;
+    deprecated(cx, &update.deprecated_versions).await;
+    Ok(())
 }
 
 /// An IAM user's key pair as the secret holds it.

@@ -601,3 +601,90 @@ async fn the_alternating_users_rotator_refuses_a_master_on_another_host() {
     );
     assert!(db.calls().is_empty());
 }
+
+/// The version ids of the queued SecretVersionDeprecated deliveries, oldest first.
+async fn deprecation_events(env: &Env) -> Vec<String> {
+    env.services
+        .store
+        .deliveries(
+            &ACCOUNT.parse().unwrap(),
+            strongroom_store::rotation::DeliveryState::Pending,
+            100,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| serde_json::from_str::<serde_json::Value>(&d.event).unwrap())
+        .filter(|e| e["detail"]["eventName"] == "SecretVersionDeprecated")
+        .map(|e| {
+            e["detail"]["additionalEventData"]["VersionId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn finish_secret_notifies_the_version_it_deprecates_and_writes_say_which_they_deprecate() {
+    let env = env().await;
+    let s = &env.services;
+    let arn = create(&env, "db", text("v1")).await;
+    let initial = "db-initial-version-token-000000000000";
+    s.rotation
+        .create_subscription(
+            s,
+            &env.root,
+            "http://127.0.0.1:9/hook",
+            vec!["SecretVersionDeprecated".to_owned()],
+            None,
+        )
+        .await
+        .unwrap();
+    let put = |token: &'static str| {
+        s.secrets.put_secret_value(
+            &s.authz,
+            &env.root,
+            &arn,
+            Some(token.to_owned()),
+            Some(text(token)),
+            None,
+        )
+    };
+    // v2 current, v1 previous: nothing deprecated. v3: v1 loses AWSPREVIOUS.
+    let second = put("00000000-0000-4000-8000-000000000002").await.unwrap();
+    assert!(second.deprecated_versions.is_empty());
+    let third = put("00000000-0000-4000-8000-000000000003").await.unwrap();
+    assert_eq!(third.deprecated_versions, [initial]);
+    // A label moved onto a labelled version deprecates nothing; taken off AWSPREVIOUS's version, v2 is.
+    let moved = s
+        .secrets
+        .update_secret_version_stage(
+            &s.authz,
+            &env.root,
+            &arn,
+            "AWSPREVIOUS",
+            Some("00000000-0000-4000-8000-000000000002"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.deprecated_versions,
+        ["00000000-0000-4000-8000-000000000002"]
+    );
+    // The service calls above leave the notifying to the API handler: nothing is queued yet.
+    assert!(deprecation_events(&env).await.is_empty());
+
+    // A rotation: finishSecret moves AWSCURRENT from v3 (which becomes AWSPREVIOUS; nothing held it).
+    rotate(&env, &arn, TOKEN).await.unwrap();
+    assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+    assert!(deprecation_events(&env).await.is_empty());
+    // The next one deprecates v3, and says so.
+    env.clock.set(datetime!(2026-03-01 14:00 UTC));
+    assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+    assert_eq!(
+        deprecation_events(&env).await,
+        ["00000000-0000-4000-8000-000000000003"]
+    );
+}

@@ -103,6 +103,15 @@ pub struct Written {
     pub version_id: Option<String>,
     pub version_stages: Vec<String>,
     pub replicas: Vec<ReplicaRecord>,
+    /// The versions this write deprecated: they had a staging label and have none now.
+    pub deprecated_versions: Vec<String>,
+}
+
+/// What UpdateSecretVersionStage returns: the secret as it is now, and the versions the change deprecated.
+#[derive(Debug, Clone)]
+pub struct StageUpdate {
+    pub record: SecretRecord,
+    pub deprecated_versions: Vec<String>,
 }
 
 /// A secret's value as GetSecretValue returns it.
@@ -488,6 +497,7 @@ impl Secrets {
             version_id,
             version_stages,
             replicas: record.replicas,
+            deprecated_versions: Vec::new(),
         })
     }
 
@@ -516,6 +526,7 @@ impl Secrets {
                     version_id: Some(token.clone()),
                     version_stages: version.stages.clone(),
                     replicas: existing.replicas.clone(),
+                    deprecated_versions: Vec::new(),
                 })
             } else {
                 Err(token_in_use(token, &existing.arn))
@@ -617,6 +628,7 @@ impl Secrets {
                             version_id: None,
                             version_stages: Vec::new(),
                             replicas: next.replicas,
+                            deprecated_versions: Vec::new(),
                         });
                     }
                 }
@@ -697,6 +709,7 @@ impl Secrets {
                         version_id: Some(token.to_owned()),
                         version_stages: version.stages.clone(),
                         replicas: record.replicas.clone(),
+                        deprecated_versions: Vec::new(),
                     })
                 } else {
                     Err(token_in_use(token, &record.arn))
@@ -705,6 +718,13 @@ impl Secrets {
             // The record is moved, not copied: with up to 100 versions, copies were this path's main cost.
             let expected_revision = record.revision;
             let old_key = record.kms_key_id.clone();
+            // Only the labels are kept, to tell which versions this write deprecates.
+            let labelled_before: Vec<VersionRecord> = record
+                .versions
+                .iter()
+                .filter(|v| !v.stages.is_empty())
+                .cloned()
+                .collect();
             let mut next = record;
             if let Some(metadata) = &metadata {
                 metadata.apply(&mut next);
@@ -757,6 +777,7 @@ impl Secrets {
                 version_id: Some(token.to_owned()),
                 version_stages,
                 replicas: next.replicas.clone(),
+                deprecated_versions: stages::newly_deprecated(&labelled_before, &next.versions),
             };
             let mut writes = vec![update(expected_revision, next, values, removed)];
             writes.extend(replica_writes);
@@ -816,18 +837,35 @@ impl Secrets {
         stage: &str,
         remove_from: Option<&str>,
         move_to: Option<&str>,
-    ) -> Result<SecretRecord> {
-        self.mutate_with(
-            authz,
-            caller,
-            secret_id,
-            "secretsmanager:UpdateSecretVersionStage",
-            || vec![access::key("secretsmanager:VersionStage", stage)],
-            |record, _| {
-                stages::update_stage(&mut record.versions, stage, remove_from, move_to).map_err(stage_error)
-            },
-        )
-        .await
+    ) -> Result<StageUpdate> {
+        // The change runs once per write attempt; the last attempt's deprecations are the committed ones.
+        let deprecated = Mutex::new(Vec::new());
+        let record = self
+            .mutate_with(
+                authz,
+                caller,
+                secret_id,
+                "secretsmanager:UpdateSecretVersionStage",
+                || vec![access::key("secretsmanager:VersionStage", stage)],
+                |record, _| {
+                    let before = record.versions.clone();
+                    stages::update_stage(&mut record.versions, stage, remove_from, move_to)
+                        .map_err(stage_error)?;
+                    let newly = stages::newly_deprecated(&before, &record.versions);
+                    *deprecated
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = newly;
+                    Ok(())
+                },
+            )
+            .await?;
+        let deprecated_versions = deprecated
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(StageUpdate {
+            record,
+            deprecated_versions,
+        })
     }
 
     pub async fn tag_resource(

@@ -186,6 +186,21 @@ pub(crate) fn prune(
     Ok(removed)
 }
 
+/// The versions of `after` that had a staging label in `before` and have none now: the ones a change
+/// deprecated. A version that was deprecated already, or that is new, is not one of them.
+pub(crate) fn newly_deprecated(before: &[VersionRecord], after: &[VersionRecord]) -> Vec<String> {
+    after
+        .iter()
+        .filter(|v| v.stages.is_empty())
+        .filter(|v| {
+            before
+                .iter()
+                .any(|old| old.version_id == v.version_id && !old.stages.is_empty())
+        })
+        .map(|v| v.version_id.clone())
+        .collect()
+}
+
 fn dedup(labels: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     labels.retain(|l| seen.insert(l.clone()));
@@ -221,6 +236,34 @@ mod tests {
 
     fn strings(labels: &[&str]) -> Vec<String> {
         labels.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_version_losing_its_last_label_is_newly_deprecated() {
+        let mut versions = Vec::new();
+        add_version(&mut versions, version("v1", &[]), None).unwrap();
+        let before = versions.clone();
+        add_version(&mut versions, version("v2", &[]), None).unwrap();
+        assert!(
+            newly_deprecated(&before, &versions).is_empty(),
+            "v1 is AWSPREVIOUS"
+        );
+        let before = versions.clone();
+        add_version(&mut versions, version("v3", &[]), None).unwrap();
+        assert_eq!(newly_deprecated(&before, &versions), ["v1"]);
+        // A new version without labels and a version deprecated already are not newly deprecated.
+        let before = versions.clone();
+        add_version(&mut versions, version("v4", &[]), Some(&strings(&["CUSTOM"]))).unwrap();
+        update_stage(&mut versions, "CUSTOM", Some("v4"), None).unwrap();
+        assert!(newly_deprecated(&before, &versions).is_empty());
+        // Removing a custom label from a version that keeps AWSPREVIOUS deprecates nothing.
+        update_stage(&mut versions, "CUSTOM", None, Some("v2")).unwrap();
+        let before = versions.clone();
+        update_stage(&mut versions, "CUSTOM", Some("v2"), None).unwrap();
+        assert!(newly_deprecated(&before, &versions).is_empty());
+        let before = versions.clone();
+        update_stage(&mut versions, AWSPREVIOUS, Some("v2"), None).unwrap();
+        assert_eq!(newly_deprecated(&before, &versions), ["v2"]);
     }
 
     #[test]
