@@ -17,12 +17,14 @@ mkdir -p "$root/bench/results"
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check boto3 'iam-rolesanywhere-session>=3'
-cargo build --release --locked -p strongroom-server --bin strongroom
+# SKIP_BUILD=1 uses the release binary that is there (or SERVER_BIN).
+SERVER_BIN=${SERVER_BIN:-$CARGO_TARGET_DIR/release/strongroom}
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --locked -p strongroom-server --bin strongroom
 
 work=$(mktemp -d)
 cleanup() { kill "${sr_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-"$CARGO_TARGET_DIR/release/strongroom" dev --listen 127.0.0.1:4598 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
+"$SERVER_BIN" dev --listen 127.0.0.1:4598 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
 sr_pid=$!
 for _ in $(seq 1 50); do [ "$(wc -l < "$work/sr.env")" -ge 4 ] && break; sleep 0.2; done
 # shellcheck disable=SC1090
