@@ -219,9 +219,15 @@ fn tls_allowed(krate: &str, tls_crate: &str) -> bool {
             .any(|(owner, allowed)| *owner == krate && allowed.contains(&tls_crate))
 }
 
+/// Whether `name` is the AWS SDK or built on it.
+fn is_aws_sdk(name: &str) -> bool {
+    name.starts_with("aws-sdk-") || name == "aws-config" || name.starts_with("aws_secretsmanager_")
+}
+
 /// Every direct dependency that breaks crypto confinement: a primitive outside `strongroom-crypto`, the TLS
-/// stack outside `strongroom-server` and its narrow exceptions, or an AWS SDK crate (`aws-sdk-*`, which signs with its own crypto)
-/// anywhere but `[dev-dependencies]`, where tests use it as a client.
+/// stack outside `strongroom-server` and its narrow exceptions, or an AWS SDK crate (`aws-sdk-*`, `aws-config`, and
+/// AWS's caching client `aws_secretsmanager_caching`, which wraps the SDK; they sign with their own crypto) anywhere but
+/// `[dev-dependencies]`, where tests use them as clients.
 pub fn check_crypto(packages: &[Package]) -> Vec<String> {
     let mut offenders = Vec::new();
     for package in packages {
@@ -231,7 +237,7 @@ pub fn check_crypto(packages: &[Package]) -> Vec<String> {
                 Some(format!("crypto primitives belong in `{CRYPTO_OWNER}` alone"))
             } else if TLS_CRATES.contains(&name) && !tls_allowed(&package.name, name) {
                 Some(format!("the TLS stack belongs in `{TLS_OWNER}` alone"))
-            } else if name.starts_with("aws-sdk-") && dep.kind != DepKind::Dev {
+            } else if is_aws_sdk(name) && dep.kind != DepKind::Dev {
                 Some("the AWS SDK is for tests only (a dev-dependency)".to_owned())
             } else {
                 None
@@ -374,6 +380,7 @@ mod tests {
                     ("rustls", DepKind::Normal),
                     ("rcgen", DepKind::Normal),
                     ("aws-sdk-sts", DepKind::Dev),
+                    ("aws_secretsmanager_caching", DepKind::Dev),
                 ],
             ),
             package(
@@ -418,13 +425,27 @@ mod tests {
             package("strongroom-signing-helper", &[("rcgen", DepKind::Normal)]),
             package("strongroom-service", &[("x509-parser", DepKind::Normal)]),
             package("strongroom-agent", &[("hyper-rustls", DepKind::Normal)]),
+            package(
+                "strongroom-cache",
+                &[
+                    ("aws_secretsmanager_caching", DepKind::Normal),
+                    ("aws-config", DepKind::Normal),
+                ],
+            ),
         ];
         let offenders = check_crypto(&bad);
-        assert_eq!(offenders.len(), 9, "{offenders:#?}");
+        assert_eq!(offenders.len(), 11, "{offenders:#?}");
         assert_eq!(
             offenders[0],
             "`strongroom-sigv4` has `hmac` as a normal dependency: crypto primitives belong in `strongroom-crypto` alone"
         );
         assert!(offenders[4].contains("AWS SDK is for tests only"));
+        assert!(
+            offenders[9].contains("`aws_secretsmanager_caching`")
+                && offenders[9].contains("AWS SDK is for tests only")
+        );
+        assert!(
+            offenders[10].contains("`aws-config`") && offenders[10].contains("AWS SDK is for tests only")
+        );
     }
 }
