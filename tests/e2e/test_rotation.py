@@ -140,7 +140,9 @@ def wait_until_current(server, secret, token, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
         described = aws_json(server, "secretsmanager", "describe-secret", "--secret-id", secret)
-        if "AWSCURRENT" in described.get("VersionIdsToStages", {}).get(token, []):
+        stages = described.get("VersionIdsToStages", {})
+        # Finished: finishSecret moved AWSCURRENT, and then the engine took AWSPENDING off (a moment later).
+        if "AWSCURRENT" in stages.get(token, []) and not any("AWSPENDING" in s for s in stages.values()):
             return described
         time.sleep(0.5)
     raise AssertionError("rotation did not finish: %r\n%s" % (described, server.log()))
