@@ -535,6 +535,39 @@ async fn trust_policy_conditions_see_the_certificate() {
     let reply = attempt.send(&world.pki.leaf_rsa).await;
     assert_refused(&reply, 403, "AccessDeniedException", "another CN");
     assert_eq!(json(&reply)["message"], "Unable to assume role");
+
+    // The role (and its parsed trust policy) is cached between sessions: a changed trust policy counts at once.
+    let iam = root_iam(&world.server);
+    iam.update_assume_role_policy()
+        .role_name("cn-bound")
+        .policy_document(trust_policy(
+            &world.anchor_arn,
+            r#","StringEquals":{"aws:PrincipalTag/x509Subject/CN":"workload-rsa"}"#,
+        ))
+        .send()
+        .await
+        .unwrap();
+    credentials(&attempt.send(&world.pki.leaf_rsa).await);
+    assert_refused(
+        &attempt.send(&world.pki.leaf_p256).await,
+        403,
+        "AccessDeniedException",
+        "the CN the new trust policy no longer names",
+    );
+    // So does a deleted role.
+    iam.delete_role_policy()
+        .role_name("cn-bound")
+        .policy_name("read-own-secrets")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role().role_name("cn-bound").send().await.unwrap();
+    assert_refused(
+        &attempt.send(&world.pki.leaf_rsa).await,
+        403,
+        "AccessDeniedException",
+        "a deleted role",
+    );
 }
 
 #[tokio::test]

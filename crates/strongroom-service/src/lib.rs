@@ -27,7 +27,7 @@ pub use caller::{Caller, Principal, SessionExtras, Transport};
 pub use error::ServiceError;
 pub use keyring::Keyring;
 pub use strongroom_store::Store;
-use strongroom_types::{Clock, OffsetDateTime};
+use strongroom_types::{AccountId, Clock, OffsetDateTime};
 
 /// Every service of one process, sharing one store, keyring, clock and audit trail.
 pub struct Services {
@@ -88,6 +88,15 @@ impl Services {
             audit,
         };
         (services, audit_task)
+    }
+}
+
+impl Services {
+    /// Forgets what this node cached of a role that just changed here: the identity of its sessions and the
+    /// record and trust policy that service principals assume it with.
+    pub fn forget_role(&self, account: &AccountId, role_name: &str) {
+        self.auth.forget_role(account, role_name);
+        self.sts.forget_role(account, role_name);
     }
 }
 

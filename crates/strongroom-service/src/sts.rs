@@ -6,7 +6,8 @@
 //! the role (the account's root user needs none). Unknown roles are denied alike, so that a caller cannot
 //! learn which roles exist. Only roles of the caller's own account can be assumed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use strongroom_crypto::SecretString;
 use strongroom_policy::{
@@ -83,6 +84,21 @@ pub struct Sts {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
     clock: Arc<dyn Clock>,
+    /// Roles read for service principals, with their parsed trust policies (see [`SERVICE_ROLE_RECHECK`]).
+    service_roles: Mutex<HashMap<(AccountId, String), CachedRole>>,
+}
+
+/// How long a role read for a service principal is reused. CreateSession (Roles Anywhere) mints a session per
+/// request and must not read and parse the role each time; like cached identities, a role changed on this
+/// node is forgotten at once ([`Sts::forget_role`]), other nodes see the change within this time.
+pub const SERVICE_ROLE_RECHECK: Duration = crate::auth::RECHECK;
+
+/// A role as read from the store, with its trust policy parsed once (`None`: the stored document no longer
+/// parses, which denies).
+struct CachedRole {
+    role: Arc<IamRoleRecord>,
+    trust: Option<Arc<Policy>>,
+    read_at: OffsetDateTime,
 }
 
 impl std::fmt::Debug for Sts {
@@ -97,7 +113,60 @@ impl Sts {
             store,
             keyring,
             clock,
+            service_roles: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Drops a cached role after it changed on this node (its trust policy, maximum session, policies, tags).
+    pub fn forget_role(&self, account: &AccountId, role_name: &str) {
+        self.lock_service_roles()
+            .remove(&(account.clone(), role_name.to_owned()));
+    }
+
+    fn lock_service_roles(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountId, String), CachedRole>> {
+        self.service_roles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The role `name` and its parsed trust policy, from the cache while fresh. A missing role is not cached,
+    /// so a role created a moment ago is found at once.
+    async fn service_role(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Option<(Arc<IamRoleRecord>, Option<Arc<Policy>>)>, IamError> {
+        let now = self.clock.now();
+        let key = (account.clone(), name.to_owned());
+        if let Some(cached) = self
+            .lock_service_roles()
+            .get(&key)
+            .filter(|cached| now - cached.read_at < SERVICE_ROLE_RECHECK)
+        {
+            return Ok(Some((Arc::clone(&cached.role), cached.trust.clone())));
+        }
+        let Some(role) = self
+            .store
+            .iam_role(account, name)
+            .await
+            .map_err(IamError::store("reading an IAM role"))?
+        else {
+            self.lock_service_roles().remove(&key);
+            return Ok(None);
+        };
+        let trust = Policy::parse(&role.assume_role_policy, PolicyKind::Trust)
+            .ok()
+            .map(Arc::new);
+        let role = Arc::new(role);
+        self.lock_service_roles().insert(
+            key,
+            CachedRole {
+                role: Arc::clone(&role),
+                trust: trust.clone(),
+                read_at: now,
+            },
+        );
+        Ok(Some((role, trust)))
     }
 
     /// Needs no permission, as in AWS: any authenticated caller may ask who it is.
@@ -385,15 +454,13 @@ impl Sts {
         if arn_account != account.as_str() {
             return Err(denied("sts:AssumeRole"));
         }
-        let role = self
-            .store
-            .iam_role(account, name)
-            .await
-            .map_err(IamError::store("reading an IAM role"))?
-            .filter(|role| role.path == path && role.name == name)
+        let (role, trust) = self
+            .service_role(account, name)
+            .await?
+            .filter(|(role, _)| role.path == path && role.name == name)
             .ok_or_else(|| denied("sts:AssumeRole"))?;
         let role_arn = role_arn(account, &role.path, &role.name);
-        let Ok(trust) = Policy::parse(&role.assume_role_policy, PolicyKind::Trust) else {
+        let Some(trust) = trust else {
             return Err(denied("sts:AssumeRole"));
         };
         let mut service = strongroom_policy::Principal::service(principal.service);
@@ -430,7 +497,7 @@ impl Sts {
             let decision = evaluate(&strongroom_policy::Request {
                 context: &context,
                 policies: PolicySet {
-                    resource: Some(&trust),
+                    resource: Some(trust.as_ref()),
                     ..PolicySet::default()
                 },
             });

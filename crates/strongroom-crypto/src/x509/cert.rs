@@ -473,29 +473,44 @@ pub fn serial_to_decimal(bytes: &[u8]) -> String {
     } else {
         bytes.to_vec()
     };
-    let mut digits = Vec::new();
+    // Base 10^9 limbs, least significant first: one pass over the bytes per nine digits, not per digit.
+    const LIMB: u64 = 1_000_000_000;
+    let mut limbs: Vec<u64> = Vec::new();
     while magnitude.iter().any(|b| *b != 0) {
-        let mut remainder = 0u32;
+        let mut remainder = 0u64;
         for byte in &mut magnitude {
-            let value = (remainder << 8) | u32::from(*byte);
-            // value / 10 < 256 because remainder < 10.
-            *byte = u8::try_from(value / 10).unwrap_or(0);
-            remainder = value % 10;
+            let value = (remainder << 8) | u64::from(*byte);
+            // value / LIMB < 256 because remainder < LIMB.
+            *byte = u8::try_from(value / LIMB).unwrap_or(0);
+            remainder = value % LIMB;
         }
-        digits.push(char::from(b'0' + u8::try_from(remainder).unwrap_or(0)));
+        limbs.push(remainder);
     }
-    if digits.is_empty() {
+    let Some((most, rest)) = limbs.split_last() else {
         return "0".to_owned();
-    }
+    };
+    let mut text = String::with_capacity(limbs.len() * 9 + 1);
     if negative {
-        digits.push('-');
+        text.push('-');
     }
-    digits.iter().rev().collect()
+    text.push_str(&most.to_string());
+    for limb in rest.iter().rev() {
+        text.push_str(&format!("{limb:09}"));
+    }
+    text
 }
 
 /// Parses the `X-Amz-X509-Chain` header: comma-separated standard-base64 DER certificates, any order.
 /// Empty entries (a trailing comma) are skipped; more than [`MAX_CHAIN_CERTIFICATES`] are refused.
 pub fn parse_chain_header(value: &str) -> Result<Vec<Certificate>, X509Error> {
+    chain_header_entries(value)?
+        .into_iter()
+        .map(Certificate::from_base64_der)
+        .collect()
+}
+
+/// The base64 entries of an `X-Amz-X509-Chain` header, checked against [`MAX_CHAIN_CERTIFICATES`].
+pub(crate) fn chain_header_entries(value: &str) -> Result<Vec<&str>, X509Error> {
     let entries: Vec<&str> = value
         .split(',')
         .map(str::trim)
@@ -504,7 +519,7 @@ pub fn parse_chain_header(value: &str) -> Result<Vec<Certificate>, X509Error> {
     if entries.len() > MAX_CHAIN_CERTIFICATES {
         return Err(X509Error::malformed("X-Amz-X509-Chain", "too many certificates"));
     }
-    entries.into_iter().map(Certificate::from_base64_der).collect()
+    Ok(entries)
 }
 
 /// The `X-Amz-X509-Chain` header value for `chain`.
@@ -536,6 +551,13 @@ mod tests {
             (&[0xff][..], "-1"),
             (&[0x80][..], "-128"),
             (&[0xff, 0x00][..], "-256"),
+            (&[0x3b, 0x9a, 0xca, 0x00][..], "1000000000"),
+            (&[0x3b, 0x9a, 0xc9, 0xff][..], "999999999"),
+            (
+                &[0x0d, 0xe0, 0xb6, 0xb3, 0xa7, 0x64, 0x00, 0x01][..],
+                "1000000000000000001",
+            ),
+            (&[0xc4, 0x65, 0x36, 0x00][..], "-1000000000"),
         ] {
             assert_eq!(serial_to_decimal(bytes), want, "{bytes:02x?}");
         }

@@ -19,6 +19,7 @@
 //! 4. Errors: every [`X509Error`] but `Malformed` is a refused identity (`AccessDeniedException`,
 //!    e.g. "Untrusted Signing Certificate"); `Malformed` is bad input (`ValidationException`).
 
+mod cache;
 mod cert;
 mod error;
 mod key;
@@ -27,6 +28,7 @@ pub mod pem;
 #[cfg(any(test, feature = "testpki"))]
 pub mod testpki;
 
+pub use cache::CertificateCache;
 pub use cert::{
     Certificate, DistinguishedName, KeyType, KeyUsageBits, MAX_CHAIN_CERTIFICATES, SubjectAltNames,
     chain_header_value, parse_chain_header, serial_to_decimal,

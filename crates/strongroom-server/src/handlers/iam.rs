@@ -1476,7 +1476,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         }
         Operation::DeleteRole { name } => {
             let role = iam.delete_role(authz, caller, &name).await.map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::UpdateAssumeRolePolicy { role, document } => {
@@ -1484,6 +1484,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .update_assume_role_policy(authz, caller, &role, &document)
                 .await
                 .map_err(fail)?;
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::PutRolePolicy {
@@ -1495,7 +1496,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .put_role_policy(authz, caller, &role, &policy, &document)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::GetRolePolicy { role, policy } => {
@@ -1530,7 +1531,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .delete_role_policy(authz, caller, &role, &policy)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::AttachRolePolicy { role, arn } => {
@@ -1538,7 +1539,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .attach_role_policy(authz, caller, &role, &arn)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::DetachRolePolicy { role, arn } => {
@@ -1546,7 +1547,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .detach_role_policy(authz, caller, &role, &arn)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::ListAttachedRolePolicies {
@@ -1582,7 +1583,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .update_role(authz, caller, &role, description.as_deref(), max_session_duration)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             // UpdateRole answers with an empty `UpdateRoleResult` element.
             reply(success(&|_| {}), role_arn_of(&role), false)
         }
@@ -1591,7 +1592,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .update_role_description(authz, caller, &role, &description)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             let arn = role_arn_of(&role);
             let result = RoleResult {
                 role: wire_role(&role, &arn, true),
@@ -1600,12 +1601,12 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
         }
         Operation::TagRole { role, tags } => {
             let role = iam.tag_role(authz, caller, &role, tags).await.map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::UntagRole { role, keys } => {
             let role = iam.untag_role(authz, caller, &role, &keys).await.map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::ListRoleTags {
@@ -1644,7 +1645,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .put_role_permissions_boundary(authz, caller, &role, &arn)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::DeleteRolePermissionsBoundary { role } => {
@@ -1652,7 +1653,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 .delete_role_permissions_boundary(authz, caller, &role)
                 .await
                 .map_err(fail)?;
-            services.auth.forget_role(caller.account(), &role.name);
+            services.forget_role(caller.account(), &role.name);
             reply(empty(), role_arn_of(&role), false)
         }
         Operation::SimulatePrincipalPolicy {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use strongroom_crypto::x509::{Certificate, Crl, TrustStore, X509Error};
+use strongroom_crypto::x509::{Certificate, CertificateCache, Crl, TrustStore, X509Error};
 use strongroom_sigv4::SignableRequest;
 use strongroom_sigv4::x509::{self as x509_auth, X509AuthError};
 use strongroom_store::rolesanywhere::{
@@ -78,12 +78,26 @@ struct ProfileEntry {
     loaded: Instant,
 }
 
+/// How many parsed certificates a node keeps (workloads present the same certificate until it is renewed).
+const CACHED_CERTIFICATES: usize = 4096;
+
 /// The session side's state: caches and the sightings not yet written.
-#[derive(Default)]
 pub struct SessionState {
     anchors: Mutex<HashMap<String, Arc<AnchorEntry>>>,
     profiles: Mutex<HashMap<String, ProfileEntry>>,
     sightings: Mutex<HashMap<(String, String, String), RaSighting>>,
+    certificates: CertificateCache,
+}
+
+impl Default for SessionState {
+    fn default() -> Self {
+        Self {
+            anchors: Mutex::default(),
+            profiles: Mutex::default(),
+            sightings: Mutex::default(),
+            certificates: CertificateCache::new(CACHED_CERTIFICATES),
+        }
+    }
 }
 
 impl std::fmt::Debug for SessionState {
@@ -261,7 +275,8 @@ impl RolesAnywhere {
         let now = self.clock.now();
         // 1–4: the signature, with the skew, the signed headers and the serial.
         let auth = x509_auth::parse_x509_auth(request).map_err(|e| refused(&e))?;
-        let verified = x509_auth::verify_x509(request, &auth, now).map_err(|e| refused(&e))?;
+        let verified = x509_auth::verify_x509_cached(request, &auth, now, &self.session.certificates)
+            .map_err(|e| refused(&e))?;
 
         // 5: the trust anchor, the profile and the role.
         let Some((anchor_region, anchor_account, RaKind::TrustAnchor, anchor_id)) =
@@ -329,14 +344,11 @@ impl RolesAnywhere {
         let leaf = verified.leaf();
         let account: AccountId = anchor.record.account_id.clone();
         let x509_subject = leaf.subject().to_string();
+        let new_subject_id = subject_id(&account, &anchor.record.region, &x509_subject);
+        let new_subject_arn = resource_arn(&anchor.record.region, &account, RaKind::Subject, &new_subject_id);
         let sighting = |failed: bool| RaSighting {
-            new_subject_id: subject_id(&account, &anchor.record.region, &x509_subject),
-            new_subject_arn: resource_arn(
-                &anchor.record.region,
-                &account,
-                RaKind::Subject,
-                &subject_id(&account, &anchor.record.region, &x509_subject),
-            ),
+            new_subject_id: new_subject_id.clone(),
+            new_subject_arn: new_subject_arn.clone(),
             account_id: account.clone(),
             region: anchor.record.region.clone(),
             x509_subject: x509_subject.clone(),
