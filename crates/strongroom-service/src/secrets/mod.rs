@@ -1192,6 +1192,21 @@ impl Secrets {
         version_stage: Option<&str>,
     ) -> Result<SecretValue> {
         let record = self.find_cached(caller, secret_id).await?;
+        self.authorize_get_secret_value(authz, caller, &record, version_id, version_stage)?;
+        self.read_value(authz, caller, &record, version_id, version_stage)
+            .await
+    }
+
+    /// The authorization step of GetSecretValue on `record` (its resource policy, tags and the request's
+    /// version keys), before any KMS check. Public so that `examples/authz_bench.rs` times exactly this.
+    pub fn authorize_get_secret_value(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        record: &SecretRecord,
+        version_id: Option<&str>,
+        version_stage: Option<&str>,
+    ) -> Result<authz::Allowed> {
         let mut request = Vec::new();
         if let Some(version_id) = version_id {
             request.push(access::key("secretsmanager:VersionId", version_id));
@@ -1199,9 +1214,7 @@ impl Secrets {
         if let Some(stage) = version_stage {
             request.push(access::key("secretsmanager:VersionStage", stage));
         }
-        self.authorize_secret(authz, caller, "secretsmanager:GetSecretValue", &record, request)?;
-        self.read_value(authz, caller, &record, version_id, version_stage)
-            .await
+        self.authorize_secret(authz, caller, "secretsmanager:GetSecretValue", record, request)
     }
 
     async fn read_value(
