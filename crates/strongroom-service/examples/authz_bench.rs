@@ -26,7 +26,7 @@ use strongroom_service::iam::{NewPolicy, Tag};
 use strongroom_service::secrets::{CreateSecret, SecretPayload};
 use strongroom_service::{Caller, Keyring, Services, Store, Transport, authz, bootstrap};
 use strongroom_sigv4::SignableRequest;
-use strongroom_store::secrets::{SecretRecord, SecretStore as _};
+use strongroom_store::secrets::SecretRecord;
 use strongroom_store_sqlite::SqliteStore;
 use strongroom_types::{AccountId, Clock, SystemClock};
 
@@ -68,21 +68,45 @@ fn realistic_policies() -> Vec<(String, Vec<Value>)> {
     let user_arn = format!("arn:aws:iam::{ACCOUNT}:user/${{aws:username}}");
     let mfa_arn = format!("arn:aws:iam::{ACCOUNT}:mfa/${{aws:username}}");
     let team_tag = json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}});
-    let via_sm = json!({"StringEquals": {"kms:ViaService": format!("secretsmanager.{REGION}.amazonaws.com")}});
+    let via_sm =
+        json!({"StringEquals": {"kms:ViaService": format!("secretsmanager.{REGION}.amazonaws.com")}});
     vec![
         (
             "SelfServiceIam".into(),
             vec![
                 allow(json!(["iam:GetUser", "iam:ChangePassword"]), json!(user_arn)),
                 allow(json!("iam:*AccessKey*"), json!(user_arn)),
-                allow(json!(["iam:ListSigningCertificates", "iam:ListSSHPublicKeys"]), json!(user_arn)),
-                allow(json!(["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"]), json!(mfa_arn)),
-                allow(json!(["iam:EnableMFADevice", "iam:ResyncMFADevice"]), json!(user_arn)),
+                allow(
+                    json!(["iam:ListSigningCertificates", "iam:ListSSHPublicKeys"]),
+                    json!(user_arn),
+                ),
+                allow(
+                    json!(["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"]),
+                    json!(mfa_arn),
+                ),
+                allow(
+                    json!(["iam:EnableMFADevice", "iam:ResyncMFADevice"]),
+                    json!(user_arn),
+                ),
                 allow(json!("iam:ListMFADevices"), json!(user_arn)),
-                allow(json!(["iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListGroupsForUser"]), json!(user_arn)),
+                allow(
+                    json!([
+                        "iam:ListAttachedUserPolicies",
+                        "iam:ListUserPolicies",
+                        "iam:ListGroupsForUser"
+                    ]),
+                    json!(user_arn),
+                ),
                 allow(json!("iam:GetAccountPasswordPolicy"), json!("*")),
-                allow(json!(["iam:ListUserTags", "iam:GetLoginProfile"]), json!(user_arn)),
-                deny_if(json!("iam:DeactivateMFADevice"), json!(user_arn), json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}})),
+                allow(
+                    json!(["iam:ListUserTags", "iam:GetLoginProfile"]),
+                    json!(user_arn),
+                ),
+                deny_if(
+                    json!("iam:DeactivateMFADevice"),
+                    json!(user_arn),
+                    json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}}),
+                ),
             ],
         ),
         (
@@ -90,42 +114,117 @@ fn realistic_policies() -> Vec<(String, Vec<Value>)> {
             vec![
                 allow(json!("secretsmanager:ListSecrets"), json!("*")),
                 allow(json!("secretsmanager:GetRandomPassword"), json!("*")),
-                allow_if(json!(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]), json!(secret("shared/*")), json!({"StringEquals": {"secretsmanager:ResourceTag/env": ["dev", "staging"]}})),
-                allow(json!("secretsmanager:DescribeSecret"), json!(secret("payments/*"))),
-                allow(json!("secretsmanager:ListSecretVersionIds"), json!(secret("payments/*"))),
-                allow_if(json!("secretsmanager:GetSecretValue"), json!(secret("home/${aws:username}/*")), json!({"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}})),
+                allow_if(
+                    json!(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]),
+                    json!(secret("shared/*")),
+                    json!({"StringEquals": {"secretsmanager:ResourceTag/env": ["dev", "staging"]}}),
+                ),
+                allow(
+                    json!("secretsmanager:DescribeSecret"),
+                    json!(secret("payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:ListSecretVersionIds"),
+                    json!(secret("payments/*")),
+                ),
+                allow_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!(secret("home/${aws:username}/*")),
+                    json!({"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}),
+                ),
                 allow(json!("secretsmanager:BatchGetSecretValue"), json!("*")),
-                allow(json!("secretsmanager:GetResourcePolicy"), json!(secret("payments/*"))),
-                allow_if(json!("secretsmanager:GetSecretValue"), json!(secret("ci/*")), json!({"StringLike": {"aws:ResourceTag/pipeline": "payments-*"}})),
+                allow(
+                    json!("secretsmanager:GetResourcePolicy"),
+                    json!(secret("payments/*")),
+                ),
+                allow_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!(secret("ci/*")),
+                    json!({"StringLike": {"aws:ResourceTag/pipeline": "payments-*"}}),
+                ),
                 allow(json!("secretsmanager:DescribeSecret"), json!(secret("shared/*"))),
             ],
         ),
         (
             "SecretsWriteDev".into(),
             vec![
-                allow(json!(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"]), json!(secret("dev/payments/*"))),
-                allow_if(json!("secretsmanager:CreateSecret"), json!(secret("dev/payments/*")), json!({"StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}})),
-                allow(json!(["secretsmanager:TagResource", "secretsmanager:UntagResource"]), json!(secret("dev/payments/*"))),
-                allow(json!("secretsmanager:RotateSecret"), json!(secret("dev/payments/*"))),
-                allow(json!("secretsmanager:UpdateSecretVersionStage"), json!(secret("dev/payments/*"))),
-                allow(json!("secretsmanager:RestoreSecret"), json!(secret("dev/payments/*"))),
-                deny_if(json!("secretsmanager:DeleteSecret"), json!(secret("prod/*")), json!({"Bool": {"secretsmanager:ForceDeleteWithoutRecovery": "true"}})),
-                statement("Deny", json!(["secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]), json!("*"), None),
-                allow(json!("secretsmanager:CancelRotateSecret"), json!(secret("dev/payments/*"))),
+                allow(
+                    json!(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"]),
+                    json!(secret("dev/payments/*")),
+                ),
+                allow_if(
+                    json!("secretsmanager:CreateSecret"),
+                    json!(secret("dev/payments/*")),
+                    json!({"StringEquals": {"aws:RequestTag/team": "${aws:PrincipalTag/team}"}}),
+                ),
+                allow(
+                    json!(["secretsmanager:TagResource", "secretsmanager:UntagResource"]),
+                    json!(secret("dev/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:RotateSecret"),
+                    json!(secret("dev/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:UpdateSecretVersionStage"),
+                    json!(secret("dev/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:RestoreSecret"),
+                    json!(secret("dev/payments/*")),
+                ),
+                deny_if(
+                    json!("secretsmanager:DeleteSecret"),
+                    json!(secret("prod/*")),
+                    json!({"Bool": {"secretsmanager:ForceDeleteWithoutRecovery": "true"}}),
+                ),
+                statement(
+                    "Deny",
+                    json!([
+                        "secretsmanager:PutResourcePolicy",
+                        "secretsmanager:DeleteResourcePolicy"
+                    ]),
+                    json!("*"),
+                    None,
+                ),
+                allow(
+                    json!("secretsmanager:CancelRotateSecret"),
+                    json!(secret("dev/payments/*")),
+                ),
                 allow(json!("secretsmanager:ValidateResourcePolicy"), json!("*")),
             ],
         ),
         (
             "KmsThroughSecretsManager".into(),
             vec![
-                allow_if(json!(["kms:Decrypt", "kms:GenerateDataKey"]), json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")), via_sm.clone()),
+                allow_if(
+                    json!(["kms:Decrypt", "kms:GenerateDataKey"]),
+                    json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")),
+                    via_sm.clone(),
+                ),
                 allow(json!(["kms:DescribeKey", "kms:ListAliases"]), json!("*")),
-                allow_if(json!("kms:Encrypt"), json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")), json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}})),
+                allow_if(
+                    json!("kms:Encrypt"),
+                    json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")),
+                    json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+                ),
                 allow(json!("kms:ListKeys"), json!("*")),
-                allow(json!("kms:GetPublicKey"), json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*"))),
-                statement("Deny", json!(["kms:ScheduleKeyDeletion", "kms:DisableKey"]), json!("*"), None),
+                allow(
+                    json!("kms:GetPublicKey"),
+                    json!(format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/*")),
+                ),
+                statement(
+                    "Deny",
+                    json!(["kms:ScheduleKeyDeletion", "kms:DisableKey"]),
+                    json!("*"),
+                    None,
+                ),
                 statement("Deny", json!("kms:PutKeyPolicy"), json!("*"), None),
-                allow_if(json!("kms:CreateGrant"), json!("*"), json!({"Bool": {"kms:GrantIsForAWSResource": "true"}})),
+                allow_if(
+                    json!("kms:CreateGrant"),
+                    json!("*"),
+                    json!({"Bool": {"kms:GrantIsForAWSResource": "true"}}),
+                ),
                 allow(json!("kms:ListResourceTags"), json!("*")),
                 allow_if(json!("kms:ReEncrypt*"), json!("*"), via_sm),
             ],
@@ -134,90 +233,262 @@ fn realistic_policies() -> Vec<(String, Vec<Value>)> {
             "S3Artifacts".into(),
             vec![
                 allow(json!("s3:ListAllMyBuckets"), json!("*")),
-                allow(json!(["s3:ListBucket", "s3:GetBucketLocation"]), json!("arn:aws:s3:::payments-artifacts")),
-                allow(json!(["s3:GetObject", "s3:PutObject"]), json!("arn:aws:s3:::payments-artifacts/*")),
-                allow(json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]), json!("arn:aws:s3:::payments-home/${aws:username}/*")),
-                allow_if(json!("s3:ListBucket"), json!("arn:aws:s3:::payments-home"), json!({"StringLike": {"s3:prefix": ["${aws:username}/*"]}})),
-                allow(json!("s3:GetObjectVersion"), json!("arn:aws:s3:::payments-artifacts/*")),
-                deny_if(json!("s3:*"), json!("*"), json!({"Bool": {"aws:SecureTransport": "false"}})),
+                allow(
+                    json!(["s3:ListBucket", "s3:GetBucketLocation"]),
+                    json!("arn:aws:s3:::payments-artifacts"),
+                ),
+                allow(
+                    json!(["s3:GetObject", "s3:PutObject"]),
+                    json!("arn:aws:s3:::payments-artifacts/*"),
+                ),
+                allow(
+                    json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
+                    json!("arn:aws:s3:::payments-home/${aws:username}/*"),
+                ),
+                allow_if(
+                    json!("s3:ListBucket"),
+                    json!("arn:aws:s3:::payments-home"),
+                    json!({"StringLike": {"s3:prefix": ["${aws:username}/*"]}}),
+                ),
+                allow(
+                    json!("s3:GetObjectVersion"),
+                    json!("arn:aws:s3:::payments-artifacts/*"),
+                ),
+                deny_if(
+                    json!("s3:*"),
+                    json!("*"),
+                    json!({"Bool": {"aws:SecureTransport": "false"}}),
+                ),
                 statement("Deny", json!("s3:DeleteBucket"), json!("*"), None),
-                allow(json!("s3:GetObjectTagging"), json!("arn:aws:s3:::payments-artifacts/*")),
-                allow(json!("s3:ListBucketVersions"), json!("arn:aws:s3:::payments-artifacts")),
+                allow(
+                    json!("s3:GetObjectTagging"),
+                    json!("arn:aws:s3:::payments-artifacts/*"),
+                ),
+                allow(
+                    json!("s3:ListBucketVersions"),
+                    json!("arn:aws:s3:::payments-artifacts"),
+                ),
             ],
         ),
         (
             "DynamoDbLedger".into(),
             vec![
-                allow(json!(["dynamodb:GetItem", "dynamodb:Query"]), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger"))),
-                allow_if(json!(["dynamodb:PutItem", "dynamodb:UpdateItem"]), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger")), json!({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:userid}"]}})),
-                allow(json!("dynamodb:DescribeTable"), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*"))),
+                allow(
+                    json!(["dynamodb:GetItem", "dynamodb:Query"]),
+                    json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger")),
+                ),
+                allow_if(
+                    json!(["dynamodb:PutItem", "dynamodb:UpdateItem"]),
+                    json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger")),
+                    json!({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:userid}"]}}),
+                ),
+                allow(
+                    json!("dynamodb:DescribeTable"),
+                    json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/*")),
+                ),
                 allow(json!("dynamodb:ListTables"), json!("*")),
-                allow(json!("dynamodb:Query"), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/index/*"))),
-                statement("Deny", json!(["dynamodb:DeleteTable", "dynamodb:UpdateTable"]), json!("*"), None),
-                allow(json!("dynamodb:BatchGetItem"), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger"))),
-                allow(json!("dynamodb:DescribeStream"), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/stream/*"))),
-                allow(json!("dynamodb:GetRecords"), json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/stream/*"))),
+                allow(
+                    json!("dynamodb:Query"),
+                    json!(format!(
+                        "arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/index/*"
+                    )),
+                ),
+                statement(
+                    "Deny",
+                    json!(["dynamodb:DeleteTable", "dynamodb:UpdateTable"]),
+                    json!("*"),
+                    None,
+                ),
+                allow(
+                    json!("dynamodb:BatchGetItem"),
+                    json!(format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger")),
+                ),
+                allow(
+                    json!("dynamodb:DescribeStream"),
+                    json!(format!(
+                        "arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/stream/*"
+                    )),
+                ),
+                allow(
+                    json!("dynamodb:GetRecords"),
+                    json!(format!(
+                        "arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/ledger/stream/*"
+                    )),
+                ),
                 allow(json!("dynamodb:ListStreams"), json!("*")),
             ],
         ),
         (
             "SecretsReadByTag".into(),
             vec![
-                allow(json!("secretsmanager:DescribeSecret"), json!(secret("prod/payments/*"))),
-                allow_if(json!(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]), json!(secret("prod/payments/*")), json!({"StringEquals": {"secretsmanager:ResourceTag/team": "${aws:PrincipalTag/team}", "aws:ResourceTag/env": "prod"}})),
-                allow(json!("secretsmanager:ListSecretVersionIds"), json!(secret("prod/payments/*"))),
-                allow_if(json!("secretsmanager:GetSecretValue"), json!(secret("staging/payments/*")), team_tag.clone()),
-                allow(json!("secretsmanager:DescribeSecret"), json!(secret("staging/payments/*"))),
-                allow_if(json!("secretsmanager:GetSecretValue"), json!(secret("dev/payments/*")), team_tag),
-                allow(json!("secretsmanager:DescribeSecret"), json!(secret("dev/payments/*"))),
-                allow(json!("secretsmanager:GetResourcePolicy"), json!(secret("prod/payments/*"))),
-                allow(json!("secretsmanager:ListSecretVersionIds"), json!(secret("staging/payments/*"))),
-                allow(json!("secretsmanager:ListSecretVersionIds"), json!(secret("dev/payments/*"))),
+                allow(
+                    json!("secretsmanager:DescribeSecret"),
+                    json!(secret("prod/payments/*")),
+                ),
+                allow_if(
+                    json!(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]),
+                    json!(secret("prod/payments/*")),
+                    json!({"StringEquals": {"secretsmanager:ResourceTag/team": "${aws:PrincipalTag/team}", "aws:ResourceTag/env": "prod"}}),
+                ),
+                allow(
+                    json!("secretsmanager:ListSecretVersionIds"),
+                    json!(secret("prod/payments/*")),
+                ),
+                allow_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!(secret("staging/payments/*")),
+                    team_tag.clone(),
+                ),
+                allow(
+                    json!("secretsmanager:DescribeSecret"),
+                    json!(secret("staging/payments/*")),
+                ),
+                allow_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!(secret("dev/payments/*")),
+                    team_tag,
+                ),
+                allow(
+                    json!("secretsmanager:DescribeSecret"),
+                    json!(secret("dev/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:GetResourcePolicy"),
+                    json!(secret("prod/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:ListSecretVersionIds"),
+                    json!(secret("staging/payments/*")),
+                ),
+                allow(
+                    json!("secretsmanager:ListSecretVersionIds"),
+                    json!(secret("dev/payments/*")),
+                ),
             ],
         ),
         (
             "Guardrails".into(),
             vec![
-                deny_if(json!("*"), json!("*"), json!({"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]}})),
-                deny_if(json!("secretsmanager:*"), json!("*"), json!({"Bool": {"aws:SecureTransport": "false"}})),
-                deny_if(json!("*"), json!("*"), json!({"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}})),
-                statement("Deny", json!("secretsmanager:GetSecretValue"), json!(secret("prod/admin/*")), None),
-                deny_if(json!("secretsmanager:GetSecretValue"), json!("*"), json!({"StringEquals": {"aws:ResourceTag/classification": "restricted"}})),
-                deny_if(json!(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]), json!("*"), json!({"StringNotEqualsIfExists": {"secretsmanager:ResourceTag/team": ["payments", "shared"]}})),
-                deny_if(json!("secretsmanager:GetSecretValue"), json!("*"), json!({"StringEquals": {"secretsmanager:VersionStage": "AWSPREVIOUS"}})),
-                statement("Deny", json!(["iam:CreateUser", "iam:AttachUserPolicy", "iam:PutUserPolicy"]), json!("*"), None),
+                deny_if(
+                    json!("*"),
+                    json!("*"),
+                    json!({"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]}}),
+                ),
+                deny_if(
+                    json!("secretsmanager:*"),
+                    json!("*"),
+                    json!({"Bool": {"aws:SecureTransport": "false"}}),
+                ),
+                deny_if(
+                    json!("*"),
+                    json!("*"),
+                    json!({"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}),
+                ),
+                statement(
+                    "Deny",
+                    json!("secretsmanager:GetSecretValue"),
+                    json!(secret("prod/admin/*")),
+                    None,
+                ),
+                deny_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!("*"),
+                    json!({"StringEquals": {"aws:ResourceTag/classification": "restricted"}}),
+                ),
+                deny_if(
+                    json!(["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]),
+                    json!("*"),
+                    json!({"StringNotEqualsIfExists": {"secretsmanager:ResourceTag/team": ["payments", "shared"]}}),
+                ),
+                deny_if(
+                    json!("secretsmanager:GetSecretValue"),
+                    json!("*"),
+                    json!({"StringEquals": {"secretsmanager:VersionStage": "AWSPREVIOUS"}}),
+                ),
+                statement(
+                    "Deny",
+                    json!(["iam:CreateUser", "iam:AttachUserPolicy", "iam:PutUserPolicy"]),
+                    json!("*"),
+                    None,
+                ),
                 statement("Deny", json!(["organizations:*", "account:*"]), json!("*"), None),
-                deny_if(json!("secretsmanager:*"), json!(secret("prod/*")), json!({"Null": {"aws:ResourceTag/team": "true"}})),
+                deny_if(
+                    json!("secretsmanager:*"),
+                    json!(secret("prod/*")),
+                    json!({"Null": {"aws:ResourceTag/team": "true"}}),
+                ),
             ],
         ),
         (
             "LogsAndMetrics".into(),
             vec![
-                allow(json!(["logs:CreateLogStream", "logs:PutLogEvents"]), json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*"))),
-                allow(json!(["logs:GetLogEvents", "logs:FilterLogEvents"]), json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*"))),
+                allow(
+                    json!(["logs:CreateLogStream", "logs:PutLogEvents"]),
+                    json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*")),
+                ),
+                allow(
+                    json!(["logs:GetLogEvents", "logs:FilterLogEvents"]),
+                    json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*")),
+                ),
                 allow(json!("logs:DescribeLogGroups"), json!("*")),
                 allow(json!("cloudwatch:PutMetricData"), json!("*")),
-                allow(json!(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]), json!("*")),
-                allow(json!("cloudwatch:DescribeAlarms"), json!(format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:payments-*"))),
+                allow(
+                    json!(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]),
+                    json!("*"),
+                ),
+                allow(
+                    json!("cloudwatch:DescribeAlarms"),
+                    json!(format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:payments-*")),
+                ),
                 statement("Deny", json!("logs:DeleteLogGroup"), json!("*"), None),
                 allow(json!("xray:PutTraceSegments"), json!("*")),
-                allow(json!("logs:StartQuery"), json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*"))),
+                allow(
+                    json!("logs:StartQuery"),
+                    json!(format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/payments/*")),
+                ),
                 allow(json!("logs:GetQueryResults"), json!("*")),
             ],
         ),
         (
             "RunbookAccess".into(),
             vec![
-                allow(json!("sts:AssumeRole"), json!(format!("arn:aws:iam::{ACCOUNT}:role/payments-*"))),
-                allow(json!(["ssm:GetParameter", "ssm:GetParameters"]), json!(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/payments/*"))),
-                allow(json!("ssm:GetParametersByPath"), json!(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/payments"))),
+                allow(
+                    json!("sts:AssumeRole"),
+                    json!(format!("arn:aws:iam::{ACCOUNT}:role/payments-*")),
+                ),
+                allow(
+                    json!(["ssm:GetParameter", "ssm:GetParameters"]),
+                    json!(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/payments/*")),
+                ),
+                allow(
+                    json!("ssm:GetParametersByPath"),
+                    json!(format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/payments")),
+                ),
                 allow(json!("ec2:Describe*"), json!("*")),
-                allow_if(json!(["ec2:StartInstances", "ec2:StopInstances"]), json!(format!("arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*")), json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}})),
+                allow_if(
+                    json!(["ec2:StartInstances", "ec2:StopInstances"]),
+                    json!(format!("arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*")),
+                    json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}}),
+                ),
                 allow(json!("sts:GetCallerIdentity"), json!("*")),
-                allow(json!("sqs:SendMessage"), json!(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:payments-*"))),
-                allow(json!(["sns:Publish"]), json!(format!("arn:aws:sns:{REGION}:{ACCOUNT}:payments-alerts"))),
-                allow(json!("lambda:InvokeFunction"), json!(format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments-*"))),
-                statement("Deny", json!("sts:AssumeRole"), json!(format!("arn:aws:iam::{ACCOUNT}:role/admin*")), None),
+                allow(
+                    json!("sqs:SendMessage"),
+                    json!(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:payments-*")),
+                ),
+                allow(
+                    json!(["sns:Publish"]),
+                    json!(format!("arn:aws:sns:{REGION}:{ACCOUNT}:payments-alerts")),
+                ),
+                allow(
+                    json!("lambda:InvokeFunction"),
+                    json!(format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments-*")),
+                ),
+                statement(
+                    "Deny",
+                    json!("sts:AssumeRole"),
+                    json!(format!("arn:aws:iam::{ACCOUNT}:role/admin*")),
+                    None,
+                ),
             ],
         ),
     ]
@@ -264,7 +535,10 @@ fn adversarial_policies() -> Vec<(String, Vec<Value>)> {
 fn one_statement_policy() -> Vec<(String, Vec<Value>)> {
     vec![(
         "ReadPaymentsDb".into(),
-        vec![allow(json!("secretsmanager:GetSecretValue"), json!(secret("prod/payments/db-*")))],
+        vec![allow(
+            json!("secretsmanager:GetSecretValue"),
+            json!(secret("prod/payments/db-*")),
+        )],
     )]
 }
 
@@ -311,7 +585,12 @@ async fn authenticate(services: &Services, access_key_id: &str, secret: &SecretS
 }
 
 /// Creates user `name` tagged `team=payments` with `policies` as managed policies, and authenticates as it.
-async fn user_with(services: &Services, root: &Caller, name: &str, policies: &[(String, Vec<Value>)]) -> Caller {
+async fn user_with(
+    services: &Services,
+    root: &Caller,
+    name: &str,
+    policies: &[(String, Vec<Value>)],
+) -> Caller {
     let tags = vec![Tag {
         key: "team".into(),
         value: "payments".into(),
@@ -351,7 +630,12 @@ async fn user_with(services: &Services, root: &Caller, name: &str, policies: &[(
         .create_access_key(&services.authz, root, Some(name))
         .await
         .unwrap();
-    authenticate(services, key.record.access_key_id.as_str(), &key.secret_access_key).await
+    authenticate(
+        services,
+        key.record.access_key_id.as_str(),
+        &key.secret_access_key,
+    )
+    .await
 }
 
 /// CPU time this thread has run, in nanoseconds, where Linux reports it.
@@ -406,13 +690,20 @@ async fn main() {
     let sqlite = SqliteStore::memory().await.unwrap();
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let keyring = Keyring::load(store.as_ref(), RootKey::generate(), clock.now()).await.unwrap();
+    let keyring = Keyring::load(store.as_ref(), RootKey::generate(), clock.now())
+        .await
+        .unwrap();
     let account: AccountId = ACCOUNT.parse().unwrap();
     let root_key = bootstrap::bootstrap_account(store.as_ref(), &keyring, &account, clock.now())
         .await
         .unwrap();
     let (services, _audit) = Services::start(Arc::clone(&store), keyring, clock);
-    let root = authenticate(&services, root_key.access_key_id.as_str(), &root_key.secret_access_key).await;
+    let root = authenticate(
+        &services,
+        root_key.access_key_id.as_str(),
+        &root_key.secret_access_key,
+    )
+    .await;
 
     let written = services
         .secrets
@@ -424,13 +715,18 @@ async fn main() {
                 client_request_token: Some("00000000-0000-4000-8000-000000000001".into()),
                 value: Some(SecretPayload::String(SecretString::from("bench".to_owned()))),
                 tags: Some(
-                    [("team", "payments"), ("env", "prod"), ("owner", "alice"), ("cost-center", "4711")]
-                        .into_iter()
-                        .map(|(key, value)| strongroom_store::secrets::Tag {
-                            key: key.into(),
-                            value: value.into(),
-                        })
-                        .collect(),
+                    [
+                        ("team", "payments"),
+                        ("env", "prod"),
+                        ("owner", "alice"),
+                        ("cost-center", "4711"),
+                    ]
+                    .into_iter()
+                    .map(|(key, value)| Tag {
+                        key: key.into(),
+                        value: value.into(),
+                    })
+                    .collect(),
                 ),
                 ..CreateSecret::default()
             },
@@ -460,7 +756,10 @@ async fn main() {
         "authorization of one GetSecretValue through Secrets::authorize_get_secret_value (load average {})",
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    println!("{:<48} {:>14} {:>12} {:>14}", "caller", "CPU median ns", "CPU min ns", "wall median ns");
+    println!(
+        "{:<48} {:>14} {:>12} {:>14}",
+        "caller", "CPU median ns", "CPU min ns", "wall median ns"
+    );
     for (name, caller) in &scenarios {
         let secrets = &services.secrets;
         let authz = &services.authz;

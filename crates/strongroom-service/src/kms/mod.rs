@@ -769,6 +769,7 @@ impl Kms {
                 &authz::Extra {
                     resource_policy: Some(&parsed.policy),
                     delegation: Some(&parsed.delegation),
+                    resource_context: None,
                     context: &context,
                 },
             )?),
@@ -1367,6 +1368,7 @@ impl Kms {
             &authz::Extra {
                 resource_policy: Some(&parsed.policy),
                 delegation: Some(&parsed.delegation),
+                resource_context: None,
                 context: &context,
             },
         );

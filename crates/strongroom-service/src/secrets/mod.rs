@@ -226,8 +226,7 @@ impl Secrets {
         record: &SecretRecord,
         request: Vec<(String, ContextValue)>,
     ) -> Result<authz::Allowed> {
-        let policy = self.policies.policy_of(record);
-        let context = access::context_of(record, request);
+        let resource = self.policies.resource_of(record);
         Ok(authz.authorize_with(
             caller,
             &authz::Request {
@@ -236,8 +235,9 @@ impl Secrets {
                 resource_account: record.account_id.as_str(),
             },
             &authz::Extra {
-                resource_policy: policy.as_deref(),
-                context: &context,
+                resource_policy: resource.policy.as_deref(),
+                resource_context: Some(&resource.keys),
+                context: &request,
                 delegation: None,
             },
         )?)
