@@ -523,6 +523,16 @@ async fn secrets_under_a_customer_key_need_kms_permissions_via_secrets_manager()
         .unwrap();
 }
 
+/// (case, key policy (None: the default), carol's identity policy beside `secretsmanager:*`, expected
+/// GetSecretValue, expected direct `kms:Decrypt`)
+type CalledViaCase = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    &'static str,
+    &'static str,
+);
+
 /// `aws:CalledVia`, `aws:CalledViaFirst` and `aws:CalledViaLast` are set when Secrets Manager uses a key on
 /// the caller's behalf (GetSecretValue) and absent on a direct `kms:Decrypt`.
 #[tokio::test]
@@ -552,9 +562,7 @@ async fn called_via_keys_tell_secrets_manager_use_from_direct_use() {
             r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/carol"}},"Action":"kms:Decrypt","Resource":"*","Condition":{called_via}}}"#
         ),
     ]);
-    // (case, key policy (None: the default), carol's identity policy beside secretsmanager:*, expected
-    // GetSecretValue, expected direct kms:Decrypt)
-    let cases: Vec<(&str, Option<String>, Option<String>, &str, &str)> = vec![
+    let cases: Vec<CalledViaCase> = vec![
         (
             "identity: ForAnyValue:StringEquals aws:CalledVia",
             None,
