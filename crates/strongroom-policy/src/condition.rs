@@ -301,7 +301,10 @@ impl Condition {
                     .eq(p.chars().flat_map(char::to_lowercase))
             }
             Test::StrLike => pv.template.matches(&scalar_text(rv)?, ctx),
-            Test::Arn => arn_matches(&pv.template.resolve_toks(ctx)?, &scalar_text(rv)?),
+            Test::Arn => {
+                let text = scalar_text(rv)?;
+                pv.template.with_toks(ctx, |toks| arn_matches(toks, &text))?
+            }
             Test::Num(cmp) => {
                 let r = match rv {
                     Scalar::Num(n) => n,

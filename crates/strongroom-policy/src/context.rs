@@ -1,6 +1,8 @@
 //! The request context: who asks, to do what, on which resource, when, and every context key the caller knows.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -212,7 +214,62 @@ pub struct RequestContext {
     /// The resource ARN (compared case-sensitively). For a trust policy, the role's ARN.
     pub resource: String,
     pub now: OffsetDateTime,
-    keys: HashMap<String, ContextValue>,
+    keys: HashMap<String, ContextValue, BuildHasherDefault<KeyHasher>>,
+    /// Keys shared with other requests (a resource's own), consulted after `keys`.
+    shared: Option<Arc<SharedKeys>>,
+}
+
+/// Context keys that many requests share, such as a resource's own (its ARN, its tags): made once, and
+/// added to each request by reference, so no request copies them. Names compare case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedKeys {
+    keys: HashMap<String, ContextValue, BuildHasherDefault<KeyHasher>>,
+}
+
+impl SharedKeys {
+    /// The keys of `pairs`; of two pairs naming the same key, the later wins.
+    pub fn new(pairs: impl IntoIterator<Item = (String, ContextValue)>) -> Self {
+        let mut keys = HashMap::default();
+        for (key, value) in pairs {
+            keys.insert(key.to_ascii_lowercase(), value);
+        }
+        Self { keys }
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// How many keys a context has room for before it grows: what a request on a tagged secret sets.
+const EXPECTED_KEYS: usize = 24;
+
+/// FNV-1a over the (lowercased) key names. A context holds a few dozen keys at most, bounded by the
+/// request's tags, so SipHash's resistance to collision floods buys nothing here, while every condition
+/// lookup pays for the hash.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// A single value of a context key, borrowed where possible.
@@ -269,8 +326,24 @@ impl RequestContext {
             action: action.into(),
             resource: resource.into(),
             now,
-            keys: HashMap::new(),
+            keys: HashMap::with_capacity_and_hasher(EXPECTED_KEYS, BuildHasherDefault::default()),
+            shared: None,
         }
+    }
+
+    /// Adds `shared` beneath this context's own keys: a key set with [`RequestContext::set`] wins over the
+    /// same key in `shared`.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Arc<SharedKeys>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// The value of a lowercased key set on this context or shared with it.
+    fn own(&self, key: &str) -> Option<&ContextValue> {
+        self.keys
+            .get(key)
+            .or_else(|| self.shared.as_deref().and_then(|shared| shared.keys.get(key)))
     }
 
     /// Sets a context key (case-insensitive), replacing any previous value.
@@ -285,14 +358,14 @@ impl RequestContext {
         self
     }
 
-    /// A key the caller set (not the derived ones).
+    /// A key the caller set or shared (not the derived ones).
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.keys.get(&key.to_ascii_lowercase())
+        self.own(&key.to_ascii_lowercase())
     }
 
     /// Looks up a key already in lowercase, deriving the engine-provided keys. Empty lists count as absent.
     pub(crate) fn lookup(&self, key: &str) -> Option<Found<'_>> {
-        if let Some(value) = self.keys.get(key) {
+        if let Some(value) = self.own(key) {
             return match value {
                 ContextValue::String(s) => Some(Found::One(Scalar::Str(s))),
                 ContextValue::StringList(list) if list.is_empty() => None,
@@ -321,5 +394,36 @@ impl RequestContext {
             _ => Scalar::Str(p.tag(key.strip_prefix("aws:principaltag/")?)?),
         };
         Some(Found::One(found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_keys_win_over_shared_ones() {
+        let shared = Arc::new(SharedKeys::new([
+            ("aws:ResourceTag/Team".to_owned(), ContextValue::from("blue")),
+            ("secretsmanager:SecretId".to_owned(), ContextValue::from("arn:x")),
+        ]));
+        let ctx = RequestContext::new(
+            Principal::user("111122223333", "Alice"),
+            "secretsmanager:GetSecretValue",
+            "arn:x",
+            time::macros::datetime!(2024-01-01 0:00 UTC),
+        )
+        .with_shared(shared)
+        .with("aws:resourcetag/team", "red");
+        assert_eq!(ctx.get("AWS:ResourceTag/TEAM"), Some(&ContextValue::from("red")));
+        assert_eq!(
+            ctx.get("secretsmanager:secretid"),
+            Some(&ContextValue::from("arn:x"))
+        );
+        assert!(ctx.get("aws:ResourceTag/Other").is_none());
+        assert!(matches!(
+            ctx.lookup("secretsmanager:secretid"),
+            Some(Found::One(Scalar::Str("arn:x")))
+        ));
     }
 }

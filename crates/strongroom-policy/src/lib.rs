@@ -32,7 +32,7 @@ mod principal;
 mod template;
 mod values;
 
-pub use context::{ContextValue, Principal, PrincipalType, RequestContext};
+pub use context::{ContextValue, Principal, PrincipalType, RequestContext, SharedKeys};
 pub use error::PolicyError;
 pub use eval::{Decision, DecisionEffect, PolicySet, PolicySource, Reason, Request, StatementRef, evaluate};
 pub use policy::{Effect, Policy, PolicyKind, Statement, Version};

@@ -92,6 +92,10 @@ impl Template {
         if let Some(c) = &self.constant {
             return Some(Cow::Borrowed(&c.text));
         }
+        // A template that is one variable (`${aws:PrincipalTag/team}`) is its value, borrowed.
+        if let [Part::Var { key, default }] = self.parts.as_slice() {
+            return variable(key, default.as_deref(), ctx);
+        }
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -102,7 +106,9 @@ impl Template {
         Some(Cow::Owned(out))
     }
 
-    /// The template as pattern tokens, or `None` if a variable has no value.
+    /// The template as pattern tokens, or `None` if a variable has no value (the reference for
+    /// [`Self::with_toks`]).
+    #[cfg(test)]
     pub(crate) fn resolve_toks<'a>(&'a self, ctx: &'a RequestContext) -> Option<Cow<'a, [Tok]>> {
         if let Some(c) = &self.constant {
             return Some(Cow::Borrowed(&c.toks));
@@ -119,6 +125,24 @@ impl Template {
         Some(Cow::Owned(out))
     }
 
+    /// Calls `f` with the template as pattern tokens, built on the stack when they fit; `None` if a
+    /// variable has no value. What [`Self::resolve_toks`] gives, without allocating on the common path.
+    pub(crate) fn with_toks<R>(&self, ctx: &RequestContext, f: impl FnOnce(&[Tok]) -> R) -> Option<R> {
+        if let Some(c) = &self.constant {
+            return Some(f(&c.toks));
+        }
+        let mut buffer = TokBuffer::default();
+        for part in &self.parts {
+            match part {
+                Part::Lit { toks, .. } => toks.iter().for_each(|t| buffer.push(*t)),
+                Part::Var { key, default } => variable(key, default.as_deref(), ctx)?
+                    .bytes()
+                    .for_each(|b| buffer.push(Tok::Byte(b))),
+            }
+        }
+        Some(f(buffer.as_slice()))
+    }
+
     /// Whether `text` matches the template used as a case-sensitive wildcard pattern. A variable without a
     /// value (and without a default) makes the template match nothing.
     pub(crate) fn matches(&self, text: &str, ctx: &RequestContext) -> bool {
@@ -126,8 +150,53 @@ impl Template {
             Some(c) => c.pattern.matches(text),
             None if !text.as_bytes().starts_with(&self.prefix) => false,
             None => self
-                .resolve_toks(ctx)
-                .is_some_and(|toks| crate::glob::glob(&toks, text.as_bytes(), Case::Sensitive)),
+                .with_toks(ctx, |toks| {
+                    crate::glob::glob(toks, text.as_bytes(), Case::Sensitive)
+                })
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// Tokens of a resolved template: on the stack up to [`STACK_TOKS`], then on the heap.
+const STACK_TOKS: usize = 192;
+
+struct TokBuffer {
+    stack: [Tok; STACK_TOKS],
+    len: usize,
+    /// Everything, once the stack part overflowed.
+    heap: Vec<Tok>,
+}
+
+impl Default for TokBuffer {
+    fn default() -> Self {
+        Self {
+            stack: [Tok::Star; STACK_TOKS],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+}
+
+impl TokBuffer {
+    fn push(&mut self, tok: Tok) {
+        if !self.heap.is_empty() {
+            self.heap.push(tok);
+        } else if let Some(slot) = self.stack.get_mut(self.len) {
+            *slot = tok;
+            self.len += 1;
+        } else {
+            self.heap.reserve(STACK_TOKS * 2);
+            self.heap.extend_from_slice(&self.stack);
+            self.heap.push(tok);
+        }
+    }
+
+    fn as_slice(&self) -> &[Tok] {
+        if self.heap.is_empty() {
+            &self.stack[..self.len]
+        } else {
+            &self.heap
         }
     }
 }
@@ -276,6 +345,16 @@ mod tests {
         let lit = Template::parse("${aws:SourceIdentity}", true);
         assert!(lit.matches("src*", &c));
         assert!(!lit.matches("srcX", &c));
+        // Values longer than the stack buffer spill to the heap and match the same.
+        let long = "x".repeat(STACK_TOKS * 2 + 3);
+        let c_long = ctx().with("aws:SourceIdentity", long.as_str());
+        let t = Template::parse("a/${aws:SourceIdentity}/*", true);
+        assert!(t.matches(&format!("a/{long}/z"), &c_long));
+        assert!(!t.matches(&format!("a/{long}y/z"), &c_long));
+        assert_eq!(
+            t.with_toks(&c_long, <[Tok]>::to_vec),
+            t.resolve_toks(&c_long).map(|c| c.into_owned())
+        );
         // 2008: no substitution.
         let old = Template::parse("${aws:username}", false);
         assert!(old.matches("${aws:username}", &c));

@@ -24,7 +24,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use strongroom_policy::{
-    ContextValue, Decision, DecisionEffect, Policy, PolicySet, Reason, RequestContext, evaluate,
+    ContextValue, Decision, DecisionEffect, Policy, PolicySet, Reason, RequestContext, SharedKeys, evaluate,
 };
 use strongroom_types::Clock;
 
@@ -58,13 +58,19 @@ pub struct Extra<'a> {
     /// principal entry naming the key's account widened to `*` (see [`account_as_anyone`]): where it allows
     /// a request, the key policy delegates it to IAM.
     pub delegation: Option<&'a Policy>,
-    /// Context keys such as `aws:ResourceTag/Project` or `secretsmanager:VersionStage`.
+    /// The resource's own context keys, which every request on it has (a secret's ARN and tags): the
+    /// service keeps them with the resource instead of making them per request. They must not repeat
+    /// the keys authorization derives or `context` sets, which win over them.
+    pub resource_context: Option<&'a Arc<SharedKeys>>,
+    /// The request's context keys such as `aws:ResourceTag/Project` or `secretsmanager:VersionStage`.
     pub context: &'a [(String, ContextValue)],
 }
 
 tokio::task_local! {
-    /// The decisions made while serving one request, for its audit record.
-    static DECISIONS: RefCell<Option<String>>;
+    /// The last decision made while serving one request, for its audit record. Kept as the decision (a
+    /// few reference-count increments) and explained once at the end: a request may be decided several
+    /// times (GetSecretValue, then its KMS key), and only the last explanation is recorded.
+    static DECISIONS: RefCell<Option<Decision>>;
 }
 
 /// Runs `work`, keeping the explanation of the last authorization decision made inside it.
@@ -76,11 +82,11 @@ pub async fn recording<F: Future>(work: F) -> (F::Output, Option<String>) {
             (output, decision)
         })
         .await;
-    (output, decision)
+    (output, decision.map(|d| d.explain()))
 }
 
-fn remember(explanation: impl FnOnce() -> String) {
-    let _ = DECISIONS.try_with(|slot| *slot.borrow_mut() = Some(explanation()));
+fn remember(decision: &Decision) {
+    let _ = DECISIONS.try_with(|slot| *slot.borrow_mut() = Some(decision.clone()));
 }
 
 /// Decides requests.
@@ -107,7 +113,7 @@ impl Authorizer {
         extra: &Extra<'_>,
     ) -> Result<Allowed, ServiceError> {
         let decision = self.decide(caller, request, extra);
-        remember(|| decision.explain());
+        remember(&decision);
         match decision.effect {
             DecisionEffect::Allow => Ok(Allowed { _private: () }),
             DecisionEffect::ExplicitDeny => {
@@ -140,12 +146,17 @@ impl Authorizer {
 
     /// The decision, with the statement that made it.
     pub fn decide(&self, caller: &Caller, request: &Request<'_>, extra: &Extra<'_>) -> Decision {
+        let cross_account = request_is_cross_account(caller, request);
+        let root = matches!(caller.principal(), Principal::Root);
+        if root && !cross_account && extra.resource_policy.is_none() && extra.delegation.is_none() {
+            // Nothing could deny the root user here: no context is needed to say so.
+            return root_allowed();
+        }
         let context = self.context(caller, request, extra);
         if let Some(delegation) = extra.delegation {
             return self.decide_authoritative(caller, request, extra, &context, delegation);
         }
-        let cross_account = request_is_cross_account(caller, request);
-        if matches!(caller.principal(), Principal::Root) {
+        if root {
             // The root user needs no identity policy; only a resource policy's explicit deny stops it, and
             // another account's resource needs that resource's policy to allow it.
             let decision = evaluate(&strongroom_policy::Request {
@@ -158,11 +169,7 @@ impl Authorizer {
             if decision.effect == DecisionEffect::ExplicitDeny || cross_account {
                 return decision;
             }
-            return Decision {
-                effect: DecisionEffect::Allow,
-                deciding: None,
-                reason: Reason::RootUser,
-            };
+            return root_allowed();
         }
         let identity = PolicySet {
             identity: caller.policies(),
@@ -313,6 +320,9 @@ impl Authorizer {
         if let Some(source_identity) = caller.session_extras().and_then(|e| e.source_identity.as_deref()) {
             context.set("aws:SourceIdentity", source_identity);
         }
+        if let Some(shared) = extra.resource_context {
+            context = context.with_shared(Arc::clone(shared));
+        }
         for (key, value) in extra.context {
             context.set(key, value.clone());
         }
@@ -353,6 +363,15 @@ pub(crate) fn account_as_anyone(text: &str, account: &str) -> Option<String> {
         statement => rewrite(statement),
     }
     serde_json::to_string(&doc).ok()
+}
+
+/// The root user's allow in its own account.
+fn root_allowed() -> Decision {
+    Decision {
+        effect: DecisionEffect::Allow,
+        deciding: None,
+        reason: Reason::RootUser,
+    }
 }
 
 fn request_is_cross_account(caller: &Caller, request: &Request<'_>) -> bool {

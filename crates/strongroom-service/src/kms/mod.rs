@@ -103,6 +103,8 @@ const MAX_LIST_LIMIT: i64 = 1000;
 const CAS_ATTEMPTS: usize = 8;
 /// Keys the background tasks handle per store query.
 const BATCH: u32 = 100;
+/// The service principal `aws:CalledVia` names when Secrets Manager uses a key on a caller's behalf.
+const SECRETS_MANAGER_PRINCIPAL: &str = "secretsmanager.amazonaws.com";
 
 /// The key Secrets Manager uses on a caller's behalf: named by the data key blob of a sealed value (reads),
 /// or by the secret's key reference (writes; `None` or empty is the AWS managed key).
@@ -769,6 +771,7 @@ impl Kms {
                 &authz::Extra {
                     resource_policy: Some(&parsed.policy),
                     delegation: Some(&parsed.delegation),
+                    resource_context: None,
                     context: &context,
                 },
             )?),
@@ -1367,6 +1370,7 @@ impl Kms {
             &authz::Extra {
                 resource_policy: Some(&parsed.policy),
                 delegation: Some(&parsed.delegation),
+                resource_context: None,
                 context: &context,
             },
         );
@@ -1487,10 +1491,14 @@ impl Kms {
         if auth.aws_managed {
             return Ok(());
         }
-        let mut context = vec![pair(
-            "kms:ViaService",
-            format!("secretsmanager.{region}.amazonaws.com"),
-        )];
+        // AWS sets the CalledVia keys only when a service calls on the caller's behalf; a direct call has
+        // none of them. The chain here is always the one service.
+        let mut context = vec![
+            pair("kms:ViaService", format!("secretsmanager.{region}.amazonaws.com")),
+            pair("aws:CalledVia", vec![SECRETS_MANAGER_PRINCIPAL.to_owned()]),
+            pair("aws:CalledViaFirst", SECRETS_MANAGER_PRINCIPAL),
+            pair("aws:CalledViaLast", SECRETS_MANAGER_PRINCIPAL),
+        ];
         crypto_context(&mut context, encryption_context, None);
         Self::authorize_with_auth(authz, caller, action, &auth, context)?;
         Ok(())

@@ -522,3 +522,172 @@ async fn secrets_under_a_customer_key_need_kms_permissions_via_secrets_manager()
         .await
         .unwrap();
 }
+
+/// (case, key policy (None: the default), carol's identity policy beside `secretsmanager:*`, expected
+/// GetSecretValue, expected direct `kms:Decrypt`)
+type CalledViaCase = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    &'static str,
+    &'static str,
+);
+
+/// `aws:CalledVia`, `aws:CalledViaFirst` and `aws:CalledViaLast` are set when Secrets Manager uses a key on
+/// the caller's behalf (GetSecretValue) and absent on a direct `kms:Decrypt`.
+#[tokio::test]
+async fn called_via_keys_tell_secrets_manager_use_from_direct_use() {
+    let env = env().await;
+    let kms = Arc::new(Kms::new(
+        Arc::clone(&env.store),
+        Arc::clone(&env.keyring),
+        Arc::clone(&env.clock) as Arc<dyn Clock>,
+    ));
+    let secrets = Secrets::new(
+        Arc::clone(&env.store),
+        Arc::clone(&kms),
+        Arc::clone(&env.clock) as Arc<dyn Clock>,
+    );
+    let identity = |statements: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+    let decrypt_if = |condition: &str| {
+        identity(&format!(
+            r#"{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{condition}}}"#
+        ))
+    };
+    let called_via = r#"{"ForAnyValue:StringEquals":{"aws:CalledVia":["secretsmanager.amazonaws.com"]}}"#;
+    // The default key policy delegates to IAM; this one grants carol directly, on the same condition.
+    let carol_by_key_policy = key_policy(&[
+        account_statement(),
+        format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/carol"}},"Action":"kms:Decrypt","Resource":"*","Condition":{called_via}}}"#
+        ),
+    ]);
+    let cases: Vec<CalledViaCase> = vec![
+        (
+            "identity: ForAnyValue:StringEquals aws:CalledVia",
+            None,
+            Some(decrypt_if(called_via)),
+            "Ok",
+            "AccessDenied",
+        ),
+        (
+            "key policy: ForAnyValue:StringEquals aws:CalledVia",
+            Some(carol_by_key_policy),
+            None,
+            "Ok",
+            "AccessDenied",
+        ),
+        (
+            "identity: CalledViaFirst and CalledViaLast",
+            None,
+            Some(decrypt_if(
+                r#"{"StringEquals":{"aws:CalledViaFirst":"secretsmanager.amazonaws.com","aws:CalledViaLast":"secretsmanager.amazonaws.com"}}"#,
+            )),
+            "Ok",
+            "AccessDenied",
+        ),
+        (
+            "identity: another service in aws:CalledVia",
+            None,
+            Some(decrypt_if(
+                r#"{"ForAnyValue:StringEquals":{"aws:CalledVia":["athena.amazonaws.com"]}}"#,
+            )),
+            "AccessDenied",
+            "AccessDenied",
+        ),
+        (
+            "identity: Null aws:CalledVia false (only through a service)",
+            None,
+            Some(decrypt_if(r#"{"Null":{"aws:CalledVia":"false"}}"#)),
+            "Ok",
+            "AccessDenied",
+        ),
+        (
+            "identity: Null aws:CalledViaFirst true (only direct)",
+            None,
+            Some(decrypt_if(r#"{"Null":{"aws:CalledViaFirst":"true"}}"#)),
+            "AccessDenied",
+            "Ok",
+        ),
+        (
+            "identity: allow kms:Decrypt, deny it unless called via a service",
+            None,
+            Some(identity(
+                r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"},{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*","Condition":{"Null":{"aws:CalledVia":"true"}}}"#,
+            )),
+            "Ok",
+            "AccessDenied",
+        ),
+        (
+            "identity: ForAllValues on the key is vacuous on a direct call",
+            None,
+            Some(decrypt_if(
+                r#"{"ForAllValues:StringEquals":{"aws:CalledVia":["secretsmanager.amazonaws.com"]}}"#,
+            )),
+            "Ok",
+            "Ok",
+        ),
+    ];
+    for (index, (name, key_policy, carol_policy, via_expected, direct_expected)) in
+        cases.into_iter().enumerate()
+    {
+        eprintln!("case: {name}");
+        let key = kms
+            .create_key(
+                &env.authz,
+                &root(),
+                CreateKeyInput {
+                    policy: key_policy,
+                    ..CreateKeyInput::default()
+                },
+            )
+            .await
+            .unwrap();
+        let secret_name = format!("called-via-{index}");
+        secrets
+            .create_secret(
+                &env.authz,
+                &root(),
+                CreateSecret {
+                    name: secret_name.clone(),
+                    client_request_token: Some(format!("00000000-0000-4000-8000-00000000010{index}")),
+                    kms_key_id: Some(key.key_id.clone()),
+                    value: Some(SecretPayload::String(SecretString::from("v".to_owned()))),
+                    ..CreateSecret::default()
+                },
+            )
+            .await
+            .unwrap();
+        let sm_only = allow("secretsmanager:*");
+        let mut policies = vec![sm_only.as_str()];
+        if let Some(policy) = &carol_policy {
+            policies.push(policy);
+        }
+        let carol = user("carol", &policies);
+        let via = secrets
+            .get_secret_value(&env.authz, &carol, &secret_name, None, None)
+            .await;
+        match (via_expected, via) {
+            ("Ok", Ok(_)) => {}
+            ("AccessDenied", Err(err)) => {
+                assert!(err.to_string().contains("kms:Decrypt"), "{name}: {err}");
+            }
+            (expected, other) => panic!("{name}: expected {expected}, got {:?}", other.map(|_| ())),
+        }
+        let (_, blob, _) = kms
+            .generate_data_key(
+                &env.account_ref(),
+                &env.region_ref(),
+                Some(&key.key_id),
+                &ctx(&[]),
+            )
+            .await
+            .unwrap();
+        assert_kind(
+            kms.decrypt(&env.authz, &carol, &blob, &ctx(&[]), None, None, false)
+                .await
+                .map(|_| ()),
+            direct_expected,
+        );
+    }
+}

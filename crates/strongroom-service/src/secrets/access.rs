@@ -5,57 +5,72 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use strongroom_policy::{ContextValue, Policy, PolicyKind};
+use strongroom_policy::{ContextValue, Policy, PolicyKind, SharedKeys};
 use strongroom_store::secrets::{SecretRecord, Tag};
 
-/// Parsed resource policies by secret ARN, valid for the record revision they were parsed from: parsing
-/// a policy on every GetSecretValue would cost more than the rest of authorization.
+/// What authorization needs of a secret, by ARN, valid for the record revision it was made from: parsing
+/// a policy, or formatting its tag keys, on every GetSecretValue would cost more than the rest of
+/// authorization.
 #[derive(Debug, Default)]
 pub(super) struct PolicyCache {
-    parsed: Mutex<HashMap<String, ParsedPolicy>>,
+    parsed: Mutex<HashMap<String, Resource>>,
 }
 
-/// The revision a policy was parsed at, and the policy (`None`: none, or unreadable).
-type ParsedPolicy = (u64, Option<Arc<Policy>>);
+/// A secret as authorization sees it at one revision.
+#[derive(Debug, Clone)]
+pub(super) struct Resource {
+    revision: u64,
+    /// The resource policy (`None`: none, or unreadable).
+    pub(super) policy: Option<Arc<Policy>>,
+    /// The context keys every request on the secret has.
+    pub(super) keys: Arc<SharedKeys>,
+}
 
 /// Bounds the cache; past it, the cache starts over (policies are re-parsed on the next read).
 const MAX_CACHED_POLICIES: usize = 10_000;
 
 impl PolicyCache {
-    /// The secret's resource policy, parsed; `None` when it has none. A stored policy that no longer parses
-    /// (it was validated when it was put) counts as none.
-    pub(super) fn policy_of(&self, record: &SecretRecord) -> Option<Arc<Policy>> {
-        let text = record.resource_policy.as_deref()?;
+    /// The secret's resource policy, parsed (`None` when it has none; a stored policy that no longer
+    /// parses, though it was validated when it was put, counts as none), and its context keys.
+    pub(super) fn resource_of(&self, record: &SecretRecord) -> Resource {
         let mut parsed = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((revision, policy)) = parsed.get(&record.arn)
-            && *revision == record.revision
+        if let Some(resource) = parsed.get(&record.arn)
+            && resource.revision == record.revision
         {
-            return policy.clone();
+            return resource.clone();
         }
-        let policy = match Policy::parse(text, PolicyKind::Resource) {
-            Ok(policy) => Some(Arc::new(
-                policy.with_label(format!("{} resource policy", record.name)),
-            )),
-            Err(err) => {
-                tracing::error!(error = %err, secret = %record.arn, "a stored resource policy does not parse");
-                None
-            }
+        let resource = Resource {
+            revision: record.revision,
+            policy: record
+                .resource_policy
+                .as_deref()
+                .and_then(|text| parse_policy(record, text)),
+            keys: Arc::new(SharedKeys::new(resource_keys(record))),
         };
         if parsed.len() >= MAX_CACHED_POLICIES {
             parsed.clear();
         }
-        parsed.insert(record.arn.clone(), (record.revision, policy.clone()));
-        policy
+        parsed.insert(record.arn.clone(), resource.clone());
+        resource
     }
 }
 
-/// The context keys of a request on `record`: its ARN and tags, then `request`'s own keys.
-pub(super) fn context_of(
-    record: &SecretRecord,
-    request: Vec<(String, ContextValue)>,
-) -> Vec<(String, ContextValue)> {
+fn parse_policy(record: &SecretRecord, text: &str) -> Option<Arc<Policy>> {
+    match Policy::parse(text, PolicyKind::Resource) {
+        Ok(policy) => Some(Arc::new(
+            policy.with_label(format!("{} resource policy", record.name)),
+        )),
+        Err(err) => {
+            tracing::error!(error = %err, secret = %record.arn, "a stored resource policy does not parse");
+            None
+        }
+    }
+}
+
+/// The context keys every request on `record` has: its ARN and tags.
+pub(super) fn resource_keys(record: &SecretRecord) -> Vec<(String, ContextValue)> {
     let tags = record.tags.as_deref().unwrap_or(&[]);
-    let mut context = Vec::with_capacity(1 + 2 * tags.len() + request.len());
+    let mut context = Vec::with_capacity(1 + 2 * tags.len());
     context.push((
         "secretsmanager:SecretId".to_owned(),
         ContextValue::from(record.arn.as_str()),
@@ -65,7 +80,6 @@ pub(super) fn context_of(
         context.push((format!("aws:ResourceTag/{}", tag.key), value.clone()));
         context.push((format!("secretsmanager:ResourceTag/{}", tag.key), value));
     }
-    context.extend(request);
     context
 }
 
@@ -128,12 +142,19 @@ mod tests {
     fn a_policy_is_parsed_once_per_revision() {
         let cache = PolicyCache::default();
         let allow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#;
-        let first = cache.policy_of(&record(Some(allow), 1)).unwrap();
-        let again = cache.policy_of(&record(Some(allow), 1)).unwrap();
-        assert!(Arc::ptr_eq(&first, &again));
-        let next = cache.policy_of(&record(Some(allow), 2)).unwrap();
-        assert!(!Arc::ptr_eq(&first, &next));
-        assert!(cache.policy_of(&record(None, 3)).is_none());
+        let first = cache.resource_of(&record(Some(allow), 1));
+        let again = cache.resource_of(&record(Some(allow), 1));
+        assert!(Arc::ptr_eq(
+            first.policy.as_ref().unwrap(),
+            again.policy.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(&first.keys, &again.keys));
+        let next = cache.resource_of(&record(Some(allow), 2));
+        assert!(!Arc::ptr_eq(
+            first.policy.as_ref().unwrap(),
+            next.policy.as_ref().unwrap()
+        ));
+        assert!(cache.resource_of(&record(None, 3)).policy.is_none());
     }
 
     #[test]
@@ -143,7 +164,7 @@ mod tests {
             key: "Project".into(),
             value: "blue".into(),
         }]);
-        let context = context_of(&r, vec![key("secretsmanager:VersionStage", "AWSCURRENT")]);
+        let context = resource_keys(&r);
         let names: Vec<&str> = context.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
@@ -151,9 +172,14 @@ mod tests {
                 "secretsmanager:SecretId",
                 "aws:ResourceTag/Project",
                 "secretsmanager:ResourceTag/Project",
-                "secretsmanager:VersionStage"
             ]
         );
+        // A new revision (say, after TagResource) gets its keys anew.
+        let cache = PolicyCache::default();
+        assert_eq!(cache.resource_of(&record(None, 1)).keys.len(), 1);
+        assert_eq!(cache.resource_of(&r).keys.len(), 1);
+        r.revision = 2;
+        assert_eq!(cache.resource_of(&r).keys.len(), 3);
         let tags = request_tags(&[Tag {
             key: "a".into(),
             value: "1".into(),
