@@ -266,3 +266,119 @@ def test_boto3_disabled_key_surfaces_in_batch_get_errors(endpoint, kms, sm):
     assert [(e["SecretId"], e["ErrorCode"]) for e in batch["Errors"]] == [(f"{prefix}-cmk", "DecryptionFailure")]
     kms.enable_key(KeyId=key["KeyId"])
     assert sm.get_secret_value(SecretId=f"{prefix}-cmk")["SecretString"] == "under cmk"
+
+
+def _encrypt_to_file(endpoint, key_id, plaintext, name, *extra):
+    """Encrypts `plaintext` with the aws CLI and writes the ciphertext blob to a scratch file; returns its path."""
+    plain_path = endpoint.write_file(f"{name}.plain", plaintext)
+    encrypted = endpoint.cli(KMS, "encrypt", "--key-id", key_id, "--plaintext", f"fileb://{plain_path}", *extra)
+    return endpoint.write_file(name, base64.b64decode(encrypted["CiphertextBlob"]))
+
+
+def test_cli_key_rotation_enable_status_on_demand_and_disable(endpoint):
+    key, alias = _key_with_alias(endpoint)
+    status = endpoint.cli(KMS, "get-key-rotation-status", "--key-id", key["KeyId"])
+    assert status["KeyRotationEnabled"] is False
+    assert "RotationPeriodInDays" not in status and "NextRotationDate" not in status
+    old_path = _encrypt_to_file(endpoint, alias, b"before", "before-rotation.bin")
+
+    out = endpoint.aws(KMS, "enable-key-rotation", "--key-id", key["KeyId"], "--rotation-period-in-days", "180")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+    status = endpoint.cli(KMS, "get-key-rotation-status", "--key-id", key["Arn"])
+    assert status["KeyRotationEnabled"] is True
+    assert status["RotationPeriodInDays"] == 180
+    assert "NextRotationDate" in status
+    # AWS's bounds on the period are 90 to 2560 days; the CLI checks them itself, so ask past it.
+    unchecked = endpoint.client(KMS, parameter_validation=False)
+    for days in (89, 2561):
+        with pytest.raises(ClientError) as excinfo:
+            unchecked.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=days)
+        assert client_error(excinfo)[0] == "ValidationException", days
+    assert endpoint.cli(KMS, "get-key-rotation-status", "--key-id", key["KeyId"])["RotationPeriodInDays"] == 180
+
+    rotated = endpoint.cli(KMS, "rotate-key-on-demand", "--key-id", key["KeyId"])
+    assert rotated["KeyId"] in (key["KeyId"], key["Arn"]), rotated
+    # After the rotation, new ciphertexts use the new material and the old ones still decrypt.
+    new_path = _encrypt_to_file(endpoint, alias, b"after", "after-rotation.bin")
+    for path, plaintext in ((old_path, b"before"), (new_path, b"after")):
+        decrypted = endpoint.cli(KMS, "decrypt", "--ciphertext-blob", f"fileb://{path}")
+        assert base64.b64decode(decrypted["Plaintext"]) == plaintext
+        assert decrypted["KeyId"] == key["Arn"]
+
+    out = endpoint.aws(KMS, "disable-key-rotation", "--key-id", key["KeyId"])
+    assert out.returncode == 0, out.stderr
+    assert endpoint.cli(KMS, "get-key-rotation-status", "--key-id", key["KeyId"])["KeyRotationEnabled"] is False
+
+    # A disabled key can be neither scheduled for rotation nor rotated.
+    assert endpoint.aws(KMS, "disable-key", "--key-id", key["KeyId"]).returncode == 0
+    for args in (["enable-key-rotation"], ["rotate-key-on-demand"]):
+        code, _ = endpoint.cli_error(KMS, *args, "--key-id", key["KeyId"])
+        assert code == "DisabledException", args
+    code, _ = endpoint.cli_error(KMS, "rotate-key-on-demand", "--key-id", "11111111-2222-3333-4444-555555555555")
+    assert code == "NotFoundException"
+
+
+def test_cli_tag_list_and_untag_a_key(endpoint):
+    key = endpoint.cli(KMS, "create-key", "--tags", "TagKey=purpose,TagValue=e2e")["KeyMetadata"]
+
+    def tags(*extra):
+        # --no-paginate: the CLI would otherwise follow the markers itself and hide Truncated.
+        listed = endpoint.cli(KMS, "list-resource-tags", "--no-paginate", "--key-id", key["KeyId"], *extra)
+        return {t["TagKey"]: t["TagValue"] for t in listed["Tags"]}, listed
+
+    assert tags()[0] == {"purpose": "e2e"}
+    out = endpoint.aws(KMS, "tag-resource", "--key-id", key["Arn"],
+                       "--tags", "TagKey=team,TagValue=blue", "TagKey=purpose,TagValue=changed")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
+    everything, listed = tags()
+    assert everything == {"purpose": "changed", "team": "blue"}
+    assert listed["Truncated"] is False
+
+    # Pages of one.
+    first, listed = tags("--limit", "1")
+    assert len(first) == 1 and listed["Truncated"] is True
+    second, listed = tags("--limit", "1", "--marker", listed["NextMarker"])
+    assert listed["Truncated"] is False
+    assert {**first, **second} == everything
+
+    out = endpoint.aws(KMS, "untag-resource", "--key-id", key["KeyId"], "--tag-keys", "team")
+    assert out.returncode == 0, out.stderr
+    assert tags()[0] == {"purpose": "changed"}
+    # Keys beginning with aws: are AWS's.
+    code, _ = endpoint.cli_error(KMS, "tag-resource", "--key-id", key["KeyId"], "--tags", "TagKey=aws:x,TagValue=y")
+    assert code == "TagException"
+
+
+def test_cli_re_encrypt_moves_a_ciphertext_to_another_key_and_context(endpoint):
+    source, _ = _key_with_alias(endpoint, "re-encrypt source")
+    destination, destination_alias = _key_with_alias(endpoint, "re-encrypt destination")
+    blob_path = _encrypt_to_file(endpoint, source["KeyId"], b"moving day", "re-encrypt-source.bin",
+                                 "--encryption-context", "purpose=e2e")
+
+    moved = endpoint.cli(KMS, "re-encrypt", "--ciphertext-blob", f"fileb://{blob_path}",
+                         "--source-encryption-context", "purpose=e2e",
+                         "--destination-key-id", destination_alias,
+                         "--destination-encryption-context", "purpose=moved")
+    assert moved["SourceKeyId"] == source["Arn"]
+    assert moved["KeyId"] == destination["Arn"]
+    assert moved["SourceEncryptionAlgorithm"] == moved["DestinationEncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
+    moved_path = endpoint.write_file("re-encrypt-moved.bin", base64.b64decode(moved["CiphertextBlob"]))
+    decrypted = endpoint.cli(KMS, "decrypt", "--ciphertext-blob", f"fileb://{moved_path}",
+                             "--encryption-context", "purpose=moved")
+    assert base64.b64decode(decrypted["Plaintext"]) == b"moving day"
+    assert decrypted["KeyId"] == destination["Arn"]
+    # The new ciphertext is bound to the new context only; the source needs its own.
+    code, _ = endpoint.cli_error(KMS, "decrypt", "--ciphertext-blob", f"fileb://{moved_path}",
+                                 "--encryption-context", "purpose=e2e")
+    assert code == "InvalidCiphertextException"
+    code, _ = endpoint.cli_error(KMS, "re-encrypt", "--ciphertext-blob", f"fileb://{blob_path}",
+                                 "--source-encryption-context", "purpose=wrong",
+                                 "--destination-key-id", destination["KeyId"])
+    assert code == "InvalidCiphertextException"
+    # Naming the wrong source key is refused too.
+    code, _ = endpoint.cli_error(KMS, "re-encrypt", "--ciphertext-blob", f"fileb://{blob_path}",
+                                 "--source-encryption-context", "purpose=e2e", "--source-key-id",
+                                 destination["KeyId"], "--destination-key-id", destination["KeyId"])
+    assert code == "IncorrectKeyException"

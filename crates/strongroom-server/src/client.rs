@@ -1,4 +1,4 @@
-//! A small client for `strongroom` subcommands that call a running server's awsJson1_1 APIs.
+//! A small client for `strongroom` subcommands that call a running server's awsJson1_1 and awsQuery APIs.
 //!
 //! It reads the same environment the AWS CLI reads (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_CA_BUNDLE`), signs
@@ -251,7 +251,9 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ClientError> {
         let body = serde_json::to_vec(body).map_err(|err| ClientError::Http(err.to_string()))?;
-        let (status, error_type, response) = self.post(service, target, body).await?;
+        let (status, error_type, response) = self
+            .post(service, "application/x-amz-json-1.1", Some(target), body)
+            .await?;
         if (200..300).contains(&status) {
             if response.is_empty() {
                 return Ok(serde_json::Value::Object(serde_json::Map::new()));
@@ -262,18 +264,46 @@ impl Client {
         Err(aws_error(status, error_type.as_deref(), &response))
     }
 
+    /// Calls an awsQuery operation: `service` is the signing name (`iam`), `action` and `version` the
+    /// `Action` and `Version` members, `params` the other members in order. Returns the XML answer.
+    pub async fn call_query(
+        &self,
+        service: &str,
+        action: &str,
+        version: &str,
+        params: &[(String, String)],
+    ) -> Result<String, ClientError> {
+        let body = query_body(action, version, params);
+        let (status, _, response) = self
+            .post(
+                service,
+                "application/x-www-form-urlencoded; charset=utf-8",
+                None,
+                body.into_bytes(),
+            )
+            .await?;
+        let text = String::from_utf8(response.to_vec())
+            .map_err(|_| ClientError::InvalidResponse("the body is not UTF-8".into()))?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        Err(query_error(status, &text))
+    }
+
     async fn post(
         &self,
         service: &str,
-        target: &str,
+        content_type: &str,
+        target: Option<&str>,
         body: Vec<u8>,
     ) -> Result<(u16, Option<String>, Bytes), ClientError> {
-        let content_type = "application/x-amz-json-1.1";
-        let headers = [
+        let mut headers = vec![
             ("host", self.endpoint.authority.as_str()),
             ("content-type", content_type),
-            ("x-amz-target", target),
         ];
+        if let Some(target) = target {
+            headers.push(("x-amz-target", target));
+        }
         let signable = SignableRequest {
             method: "POST",
             path: &self.endpoint.path,
@@ -406,6 +436,47 @@ fn aws_error(status: u16, error_type: Option<&str>, body: &[u8]) -> ClientError 
         status,
         code,
         message,
+    }
+}
+
+/// An awsQuery form body: `Action`, `Version`, then `params`, each name and value percent-encoded as
+/// RFC 3986 asks (what SigV4 canonicalises to, so nothing is encoded twice).
+fn query_body(action: &str, version: &str, params: &[(String, String)]) -> String {
+    let mut body = format!("Action={}&Version={}", form_encode(action), form_encode(version));
+    for (name, value) in params {
+        body.push('&');
+        body.push_str(&form_encode(name));
+        body.push('=');
+        body.push_str(&form_encode(value));
+    }
+    body
+}
+
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// An awsQuery error: `ErrorResponse/Error/Code` and `Message`, `HTTP<status>` when the body is not one.
+fn query_error(status: u16, body: &str) -> ClientError {
+    let parsed = crate::query_xml::parse(body).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|root| root.text_at(&["Error", name]))
+            .map(str::to_owned)
+    };
+    ClientError::Aws {
+        status,
+        code: field("Code").unwrap_or_else(|| format!("HTTP{status}")),
+        message: field("Message").unwrap_or_default(),
     }
 }
 
@@ -600,6 +671,51 @@ mod tests {
                 } => {
                     assert_eq!((s, c.as_str(), m.as_str()), (status, code, message), "{body}");
                 }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn query_bodies_are_percent_encoded_in_order() {
+        let params = [
+            ("PolicySourceArn".to_owned(), "arn:aws:iam::1:user/a b".to_owned()),
+            ("ActionNames.member.1".to_owned(), "s3:Get*~".to_owned()),
+        ];
+        assert_eq!(
+            query_body("SimulatePrincipalPolicy", "2010-05-08", &params),
+            "Action=SimulatePrincipalPolicy&Version=2010-05-08\
+             &PolicySourceArn=arn%3Aaws%3Aiam%3A%3A1%3Auser%2Fa%20b&ActionNames.member.1=s3%3AGet%2A~"
+        );
+        assert_eq!(form_encode("é&="), "%C3%A9%26%3D");
+    }
+
+    #[test]
+    fn query_error_bodies() {
+        let cases = [
+            (
+                404,
+                "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+                 <Code>NoSuchEntity</Code><Message>no user &amp; no role</Message></Error>\
+                 <RequestId>r</RequestId></ErrorResponse>",
+                "NoSuchEntity",
+                "no user & no role",
+            ),
+            (
+                403,
+                "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>",
+                "AccessDenied",
+                "",
+            ),
+            (502, "<html>", "HTTP502", ""),
+        ];
+        for (status, body, code, message) in cases {
+            match query_error(status, body) {
+                ClientError::Aws {
+                    status: s,
+                    code: c,
+                    message: m,
+                } => assert_eq!((s, c.as_str(), m.as_str()), (status, code, message), "{body}"),
                 other => panic!("{other:?}"),
             }
         }

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser as _;
 use secrecy::ExposeSecret as _;
-use strongroom_server::cli::{AuditCommand, Cli, Command, ConfigCommand, PcaCommand, ServerArgs};
+use strongroom_server::cli::{
+    AuditCommand, Cli, Command, ConfigCommand, PcaCommand, PolicyCommand, PolicySimulateArgs, ServerArgs,
+};
 use strongroom_server::config::{Config, RawConfig, RawTls};
+use strongroom_server::policy_cli;
 use strongroom_server::rotation_cli::{self, RotationCliError};
 use strongroom_server::{startup, telemetry};
 use strongroom_service::bootstrap::RootCredentials;
@@ -107,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Function(command) => return print_answer(rotation_cli::function(&command).await),
         Command::Subscription(command) => return print_answer(rotation_cli::subscription(&command).await),
+        Command::Policy(PolicyCommand::Simulate(args)) => return simulate(&args).await,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -126,6 +130,34 @@ fn print_answer(answer: Result<serde_json::Value, RotationCliError>) -> anyhow::
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Runs `policy simulate` and prints its lines (or `--json`); the exit status is documented in its `--help`:
+/// 0 all allowed, 1 any denied, 2 the question could not be asked.
+async fn simulate(args: &PolicySimulateArgs) -> anyhow::Result<ExitCode> {
+    let evaluations = match policy_cli::simulate(args).await {
+        Ok(evaluations) => evaluations,
+        Err(err) => {
+            eprintln!("{}", err.render());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &policy_cli::results_json(&evaluations))?;
+        writeln!(out)?;
+    } else {
+        for evaluation in &evaluations {
+            writeln!(out, "{}", evaluation.line())?;
+        }
+    }
+    out.flush()?;
+    let all_allowed = evaluations.iter().all(policy_cli::Evaluation::is_allowed);
+    Ok(if all_allowed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Builds the configuration: `defaults` < the TOML file < environment and flags.
