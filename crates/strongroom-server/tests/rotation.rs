@@ -557,3 +557,34 @@ async fn a_version_losing_its_last_label_is_notified_as_deprecated() {
     assert!(extra.is_err(), "an unexpected event: {extra:?}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updating_a_function_into_a_webhook_answers_its_signing_key_once() {
+    let mut server = TestServer::sqlite().await;
+    let role = create_rotator_role(&server).await;
+    register_builtin(&server, "flexible", "random-password", &role).await;
+    let to_webhook = serde_json::json!({
+        "FunctionName": "flexible",
+        "Kind": "webhook",
+        "Configuration": r#"{"url":"https://hooks.example/rotate"}"#,
+        "Role": role,
+    })
+    .to_string();
+    let json = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap();
+
+    let became = strongroom(&server, "UpdateRotationFunction", &to_webhook).await;
+    assert_eq!(became.status, 200, "{}", became.body);
+    let became = json(&became.body);
+    assert_eq!(became["Function"]["Kind"], "webhook", "{became}");
+    let key = became["SigningKey"].as_str().expect("the new signing key");
+    assert_eq!(key.len(), 44, "32 bytes in base64");
+
+    // Neither a later update nor a read shows it again.
+    let again = strongroom(&server, "UpdateRotationFunction", &to_webhook).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(json(&again.body).get("SigningKey").is_none(), "{}", again.body);
+    let read = strongroom(&server, "GetRotationFunction", r#"{"FunctionName":"flexible"}"#).await;
+    assert!(json(&read.body).get("SigningKey").is_none(), "{}", read.body);
+    assert!(!read.body.contains(key));
+    server.stop().await;
+}

@@ -131,14 +131,17 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
             reply(&output, None, true)
         }
         Operation::UpdateRotationFunction(request) => {
-            let function = rotation
+            // A function that became a webhook has a new signing key: shown in this answer only.
+            let updated = rotation
                 .update_function(services, caller, input(request))
                 .await
                 .map_err(fail)?;
-            let arn = function.arn.clone();
+            let arn = updated.record.arn.clone();
             let output = FunctionResponse {
-                function: function_info(function),
-                signing_key: None,
+                function: function_info(updated.record),
+                signing_key: updated
+                    .signing_key
+                    .map(|key| SigningKey(key.expose_secret().to_owned())),
             };
             reply(&output, Some(arn), false)
         }

@@ -62,6 +62,17 @@ impl Rotator {
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == text)
     }
+
+    /// Whether the rotator does anything at `step`; the engine skips the steps it does not act at.
+    pub fn acts_at(self, step: RotationStep) -> bool {
+        !matches!(
+            (self, step),
+            (
+                Self::RandomPassword,
+                RotationStep::SetSecret | RotationStep::TestSecret
+            ) | (Self::IamAccessKeys, RotationStep::SetSecret)
+        )
+    }
 }
 
 /// A database engine the database rotators speak to.
@@ -122,6 +133,9 @@ type StepResult = Result<(), String>;
 
 /// Runs one step of `rotator`.
 pub async fn run(rotator: Rotator, step: RotationStep, cx: &StepContext<'_>) -> StepResult {
+    if !rotator.acts_at(step) {
+        return Ok(());
+    }
     match (rotator, step) {
         (Rotator::RandomPassword, RotationStep::CreateSecret) => create_pending(cx, with_new_password).await,
         (Rotator::IamAccessKeys, RotationStep::CreateSecret) => create_access_key(cx).await,

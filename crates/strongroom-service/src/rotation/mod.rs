@@ -10,6 +10,13 @@
 //! `max_attempts` the rotation is reported failed and waits, keeping its pending version, for the next
 //! window. Before each step the engine checks that the token still holds AWSPENDING (CancelRotateSecret or
 //! a manual change abandons it).
+//!
+//! A scheduled rotation must start within its window (`RotationRules.Duration`, or the schedule's default):
+//! one claimed after the window's end (the server was down, or busy) does not start, and waits for the next
+//! window with NextRotationDate moved there; one that got past createSecret finishes, as in AWS.
+//!
+//! The job is written after each step that did something; opening a scheduled rotation is not written on
+//! its own (opening again re-uses the pending version), and a built-in rotator's empty steps are skipped.
 
 pub mod builtin;
 pub mod events;
@@ -23,9 +30,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::task::Poll;
 
 use strongroom_store::StoreError;
-use strongroom_store::rotation::{Claim, InFlight, RotationJobRecord, RotationStep};
+use strongroom_store::rotation::{Claim, InFlight, RotationFunctionRecord, RotationJobRecord, RotationStep};
 use strongroom_store::secrets::SecretRecord;
-use strongroom_types::OffsetDateTime;
+use strongroom_types::{OffsetDateTime, Region};
 use time::Duration;
 
 use self::builtin::{DatabaseAdmin, Rotator, StepContext};
@@ -34,7 +41,7 @@ use self::registry::FunctionKind;
 use crate::Services;
 use crate::authz;
 use crate::caller::Caller;
-use crate::secrets::{PendingState, RotationConfig, SecretsError};
+use crate::secrets::{PendingState, RotationChange, RotationConfig, SecretsError};
 use crate::sts::SessionCredentials;
 
 /// How the engine runs; the server sets it from its configuration.
@@ -64,7 +71,8 @@ impl Default for RotationSettings {
             max_attempts: 5,
             first_retry: Duration::seconds(30),
             batch: 256,
-            concurrency: 32,
+            // A burst of rotations shares two cores with the API: a few at once rotate thousands an hour.
+            concurrency: 8,
             step_timeout: std::time::Duration::from_secs(60),
         }
     }
@@ -180,7 +188,7 @@ impl Rotation {
         {
             self.check_function(services, caller, arn).await?;
         }
-        let (record, pending) = services
+        let change = services
             .secrets
             .rotate_secret(
                 &services.authz,
@@ -196,6 +204,8 @@ impl Rotation {
                 },
             )
             .await?;
+        deprecated(services, caller, &change).await;
+        let RotationChange { record, pending, .. } = change;
         let now = crate::truncate_to_millis(services.clock.now());
         let next = record.rotation.as_ref().and_then(|r| r.next_rotation_at);
         self.update_job(services, &record, |job| {
@@ -211,11 +221,12 @@ impl Rotation {
                         });
                     }
                     job.due_at = Some(now);
+                    // A rotation asked for now has no window to keep to.
+                    job.window_end = None;
                 }
                 None if job.in_flight.is_none() => job.due_at = next,
                 None => {}
             }
-            job.window_end = None;
         })
         .await
         .map_err(|err| SecretsError::internal("writing the rotation job", err))?;
@@ -236,10 +247,16 @@ impl Rotation {
         caller: &Caller,
         secret_id: &str,
     ) -> Result<(SecretRecord, Option<String>), SecretsError> {
-        let (record, interrupted) = services
+        let change = services
             .secrets
             .cancel_rotate_secret(&services.authz, caller, secret_id)
             .await?;
+        deprecated(services, caller, &change).await;
+        let RotationChange {
+            record,
+            pending: interrupted,
+            ..
+        } = change;
         self.update_job(services, &record, |job| {
             job.in_flight = None;
             job.due_at = None;
@@ -350,8 +367,17 @@ impl Rotation {
     }
 
     /// Claims the jobs that are due and runs each as far as it goes now; returns how many it claimed.
+    ///
+    /// At most `concurrency` jobs run at once, all in this one task, which yields between a job's pieces of
+    /// work so that API requests keep their share of the CPU during a burst of rotations. A claim takes no
+    /// more jobs than can start well inside their lease.
     pub async fn run_due(&self, services: &Services) -> Result<usize, StoreError> {
         let settings = self.settings();
+        let concurrency = settings.concurrency.max(1);
+        let limit = settings
+            .batch
+            .min(u32::try_from(concurrency.saturating_mul(CLAIMS_PER_WORKER)).unwrap_or(u32::MAX))
+            .max(1);
         let mut claimed_total = 0;
         loop {
             let now = crate::truncate_to_millis(services.clock.now());
@@ -361,7 +387,7 @@ impl Rotation {
                     owner: &self.owner,
                     now,
                     lease_until: now + settings.lease,
-                    limit: settings.batch,
+                    limit,
                 })
                 .await?;
             let count = claimed.len();
@@ -370,7 +396,7 @@ impl Rotation {
             loop {
                 let chunk: Vec<_> = queue
                     .by_ref()
-                    .take(settings.concurrency.max(1))
+                    .take(concurrency)
                     .map(|job| boxed(self.run_job(services, &settings, job)))
                     .collect();
                 if chunk.is_empty() {
@@ -378,16 +404,18 @@ impl Rotation {
                 }
                 join_all(chunk).await;
             }
-            if count < settings.batch as usize {
+            if count < limit as usize {
                 return Ok(claimed_total);
             }
         }
     }
 
     /// Runs one claimed job until it waits (for a retry or the next window), is done, or loses its lease.
+    /// The function's execution-role session is opened once for all the steps this run takes.
     async fn run_job(&self, services: &Services, settings: &RotationSettings, mut job: RotationJobRecord) {
+        let mut invoker = None;
         loop {
-            let outcome = self.advance(services, settings, &job).await;
+            let outcome = self.advance(services, settings, &job, &mut invoker).await;
             let next = match outcome {
                 Ok(Some(next)) => next,
                 Ok(None) => return,
@@ -414,16 +442,23 @@ impl Rotation {
                 return;
             }
             job = next;
+            // The other jobs of the round, and the API, get their turn between two steps.
+            tokio::task::yield_now().await;
         }
     }
 
     /// Does the job's next piece of work and returns the job as it should be written next (`None`: write
     /// nothing more, e.g. the secret is gone and its job deleted).
+    ///
+    /// Opening a scheduled rotation and its createSecret are one piece of work: the job is written once,
+    /// after createSecret. Opening again after a crash re-uses the pending version it made, so nothing
+    /// happens twice that would not have happened twice before.
     async fn advance(
         &self,
         services: &Services,
         settings: &RotationSettings,
         job: &RotationJobRecord,
+        invoker: &mut Option<Invoker>,
     ) -> Result<Option<RotationJobRecord>, String> {
         let now = crate::truncate_to_millis(services.clock.now());
         let lease_until = now + settings.lease;
@@ -442,90 +477,160 @@ impl Rotation {
         };
         let mut next = job.clone();
         next.lease_expires_at = Some(lease_until);
-        let Some(flight) = job.in_flight.clone() else {
-            // A scheduled rotation: open the pending version, then run the steps.
-            let enabled = record.rotation.as_ref().is_some_and(|r| r.enabled);
-            let due = record.rotation.as_ref().and_then(|r| r.next_rotation_at);
-            if !enabled || due.is_none_or(|due| due > now) {
-                next.due_at = if enabled { due } else { None };
-                return Ok(Some(release(next)));
-            }
-            let token = strongroom_crypto::random::uuid_v4();
-            let Some(pending) = services
-                .secrets
-                .open_scheduled_rotation(&job.secret_arn, &token)
-                .await
-                .map_err(|err| err.to_string())?
-            else {
-                next.due_at = None;
-                return Ok(Some(release(next)));
-            };
-            next.in_flight = Some(InFlight {
-                token: pending.clone(),
-                step: RotationStep::CreateSecret,
-                attempts: 0,
-                started_at: now,
-            });
-            next.due_at = Some(now);
-            events::emit(
-                services,
-                event(&record, EventName::RotationStarted, Some(&pending), now, None),
-            )
-            .await;
-            return Ok(Some(next));
+        let flight = match job.in_flight.clone() {
+            Some(flight) => flight,
+            None => match self.open_scheduled(services, &record, next, now).await? {
+                Opened::Started(opened, flight) => {
+                    next = opened;
+                    flight
+                }
+                Opened::NotNow(waiting) => return Ok(Some(waiting)),
+            },
         };
+        let just_opened = job.in_flight.is_none();
 
-        match services
-            .secrets
-            .pending_state(&job.secret_arn, &flight.token)
-            .await
-            .map_err(|err| err.to_string())?
-        {
-            PendingState::Abandoned => {
-                events::emit(
-                    services,
-                    event(
-                        &record,
-                        EventName::RotationAbandoned,
-                        Some(&flight.token),
-                        now,
-                        Some("the pending version lost AWSPENDING, or rotation was turned off".to_owned()),
-                    ),
-                )
-                .await;
-                next.in_flight = None;
-                next.due_at = record
-                    .rotation
-                    .as_ref()
-                    .filter(|r| r.enabled)
-                    .and_then(|r| r.next_rotation_at);
-                return Ok(Some(release(next)));
+        if !just_opened {
+            match PendingState::of(&record, &flight.token) {
+                PendingState::Abandoned => {
+                    events::emit(
+                        services,
+                        event(
+                            &record,
+                            EventName::RotationAbandoned,
+                            Some(&flight.token),
+                            now,
+                            Some(
+                                "the pending version lost AWSPENDING, or rotation was turned off".to_owned(),
+                            ),
+                        ),
+                    )
+                    .await;
+                    next.in_flight = None;
+                    next.window_end = None;
+                    next.due_at = record
+                        .rotation
+                        .as_ref()
+                        .filter(|r| r.enabled)
+                        .and_then(|r| r.next_rotation_at);
+                    return Ok(Some(release(next)));
+                }
+                PendingState::Current if flight.step != RotationStep::FinishSecret => {
+                    // finishSecret's effect is there already (a crash after it); close the rotation.
+                    return self.close(services, &record, next, &flight, now).await.map(Some);
+                }
+                PendingState::Current | PendingState::Pending => {}
             }
-            PendingState::Current if flight.step != RotationStep::FinishSecret => {
-                // finishSecret's effect is there already (a crash after it); close the rotation.
-                return self.close(services, &record, next, &flight, now).await.map(Some);
+            // A scheduled rotation that has not got past createSecret by its window's end does not start
+            // now: it waits for the next window, keeping its pending version. Past createSecret, it goes on.
+            if flight.step == RotationStep::CreateSecret && job.window_end.is_some_and(|end| now >= end) {
+                return Ok(Some(
+                    self.postpone(services, &record, next, Some(flight), now).await,
+                ));
             }
-            PendingState::Current | PendingState::Pending => {}
         }
 
-        match self.run_step(services, settings, &record, &flight).await {
-            Ok(()) => match flight.step.next() {
-                Some(step) => {
-                    next.in_flight = Some(InFlight {
-                        step,
-                        attempts: 0,
-                        ..flight
-                    });
-                    next.last_error = None;
-                    Ok(Some(next))
+        match self.run_step(services, settings, &record, &flight, invoker).await {
+            Ok(()) => {
+                let kind = invoker.as_ref().map(|i| &i.kind);
+                match next_step(kind, flight.step) {
+                    Some(step) => {
+                        next.in_flight = Some(InFlight {
+                            step,
+                            attempts: 0,
+                            ..flight
+                        });
+                        next.last_error = None;
+                        Ok(Some(next))
+                    }
+                    None => self.close(services, &record, next, &flight, now).await.map(Some),
                 }
-                None => self.close(services, &record, next, &flight, now).await.map(Some),
-            },
+            }
             Err(message) => Ok(Some(
                 self.failed(services, settings, &record, next, &flight, now, message)
                     .await,
             )),
         }
+    }
+
+    /// A scheduled rotation whose time has come: opens its pending version, unless rotation is off, it is
+    /// not due, or its window ended before it could start (it then waits for the next window).
+    async fn open_scheduled(
+        &self,
+        services: &Services,
+        record: &SecretRecord,
+        mut next: RotationJobRecord,
+        now: OffsetDateTime,
+    ) -> Result<Opened, String> {
+        let enabled = record.rotation.as_ref().is_some_and(|r| r.enabled);
+        let due = record.rotation.as_ref().and_then(|r| r.next_rotation_at);
+        let Some(due) = due.filter(|due| enabled && *due <= now) else {
+            next.due_at = if enabled { due } else { None };
+            next.window_end = None;
+            return Ok(Opened::NotNow(release(next)));
+        };
+        let window_end = window_end(record, due);
+        if window_end.is_some_and(|end| now >= end) {
+            return Ok(Opened::NotNow(
+                self.postpone(services, record, next, None, now).await,
+            ));
+        }
+        let token = strongroom_crypto::random::uuid_v4();
+        let Some(pending) = services
+            .secrets
+            .open_scheduled_rotation(&record.arn, &token)
+            .await
+            .map_err(|err| err.to_string())?
+        else {
+            next.due_at = None;
+            next.window_end = None;
+            return Ok(Opened::NotNow(release(next)));
+        };
+        let flight = InFlight {
+            token: pending.clone(),
+            step: RotationStep::CreateSecret,
+            attempts: 0,
+            started_at: now,
+        };
+        next.in_flight = Some(flight.clone());
+        next.due_at = Some(now);
+        next.window_end = window_end;
+        events::emit(
+            services,
+            event(record, EventName::RotationStarted, Some(&pending), now, None),
+        )
+        .await;
+        Ok(Opened::Started(next, flight))
+    }
+
+    /// A rotation that did not start within its window: the secret's NextRotationDate moves to the next
+    /// window and the job waits for it; `flight` (a pending version opened but not past createSecret) is
+    /// kept and re-used then. Nothing else changes on the secret.
+    async fn postpone(
+        &self,
+        services: &Services,
+        record: &SecretRecord,
+        mut next: RotationJobRecord,
+        flight: Option<InFlight>,
+        now: OffsetDateTime,
+    ) -> RotationJobRecord {
+        tracing::info!(secret = %record.arn, "the rotation window ended before the rotation started; it waits for the next window");
+        let window = match services.secrets.reschedule_rotation(&record.arn).await {
+            Ok(window) => window,
+            Err(err) => {
+                tracing::warn!(secret = %record.arn, error = %err, "rescheduling a rotation failed");
+                None
+            }
+        };
+        next.in_flight = flight.map(|flight| InFlight {
+            step: RotationStep::CreateSecret,
+            attempts: 0,
+            started_at: now,
+            ..flight
+        });
+        next.due_at = window.map(|w| w.start);
+        // Only a kept pending version needs the window's end; an unopened rotation reads it when it opens.
+        next.window_end = next.in_flight.as_ref().and(window.map(|w| w.end));
+        release(next)
     }
 
     /// After finishSecret: the secret records the rotation, the job waits for the next window.
@@ -553,6 +658,7 @@ impl Rotation {
                 next.in_flight = None;
                 next.last_error = None;
                 next.due_at = next_rotation;
+                next.window_end = None;
                 Ok(release(next))
             }
             Err(err) => {
@@ -603,7 +709,9 @@ impl Rotation {
                 attempts: 0,
                 ..flight.clone()
             });
-            next.due_at = next_window;
+            // The next attempt is a scheduled one: it must start within that window.
+            next.due_at = next_window.map(|w| w.start);
+            next.window_end = next_window.map(|w| w.end);
         } else {
             next.in_flight = Some(InFlight {
                 attempts,
@@ -615,53 +723,40 @@ impl Rotation {
         release(next)
     }
 
-    /// Invokes the secret's rotation function for one step.
+    /// Invokes the secret's rotation function for one step, through `invoker` (made on first use and kept
+    /// for the job's next steps).
     async fn run_step(
         &self,
         services: &Services,
         settings: &RotationSettings,
         record: &SecretRecord,
         flight: &InFlight,
+        invoker: &mut Option<Invoker>,
     ) -> Result<(), StepError> {
         let arn = record
             .rotation
             .as_ref()
-            .and_then(|r| r.lambda_arn.clone())
+            .and_then(|r| r.lambda_arn.as_deref())
             .ok_or("the secret has no rotation function")?;
-        let function = services
-            .store
-            .rotation_function(&arn)
-            .await
-            .map_err(|err| format!("reading the rotation function failed: {err}"))?
-            .ok_or_else(|| format!("the rotation function {arn} is not registered"))?;
-        let kind = FunctionKind::from_record(&function)?;
-        let credentials = services
-            .sts
-            .service_role_session(&function.role_arn, "strongroom-rotation", 900)
-            .await
-            .map_err(|err| format!("opening a session of the execution role failed: {err}"))?;
+        if invoker.as_ref().is_none_or(|i| i.function.arn != arn) {
+            *invoker = Some(Invoker::prepare(services, arn, &record.region).await?);
+        }
+        let invoker = invoker.as_ref().ok_or("the rotation function is not ready")?;
         let region = record.region.to_string();
-        match kind {
+        match &invoker.kind {
             FunctionKind::Builtin(rotator) => {
-                let role = identity::authenticate(
-                    services,
-                    &identity::Credentials {
-                        access_key_id: &credentials.access_key_id,
-                        secret_access_key: &credentials.secret_access_key,
-                        session_token: Some(&credentials.session_token),
-                    },
-                    &region,
-                )
-                .await
-                .map_err(|err| format!("the execution role's session does not authenticate: {err}"))?;
+                let role = invoker
+                    .role
+                    .as_ref()
+                    .ok_or("the execution role's session is not open")?;
                 let cx = StepContext {
                     services,
-                    role: &role,
+                    role,
                     secret_arn: &record.arn,
                     token: &flight.token,
                     database: self.database.get().map(|d| d.as_ref()),
                 };
-                run_builtin(rotator, flight.step, &cx).await
+                run_builtin(*rotator, flight.step, &cx).await
             }
             FunctionKind::Command { argv, timeout } => {
                 let io = self
@@ -670,9 +765,9 @@ impl Rotation {
                     .ok_or("command functions are not available on this server")?;
                 let event = step_event(record, flight);
                 io.run_command(CommandCall {
-                    argv: &argv,
+                    argv,
                     event: &event,
-                    credentials: &credentials,
+                    credentials: &invoker.credentials,
                     region: &region,
                     endpoint_url: settings.endpoint_url.as_deref(),
                     timeout: timeout.unwrap_or(settings.step_timeout),
@@ -684,7 +779,7 @@ impl Rotation {
                     .io
                     .get()
                     .ok_or("webhook functions are not available on this server")?;
-                let key = registry::open_signing_key(services, &function)?;
+                let key = registry::open_signing_key(services, &invoker.function)?;
                 let event = step_event(record, flight);
                 let timestamp = services.clock.now().unix_timestamp().to_string();
                 let headers = [
@@ -695,13 +790,112 @@ impl Rotation {
                         events::signature(key.expose_secret(), &timestamp, &event),
                     ),
                 ];
-                match io.post(&url, &headers, &event).await {
+                match io.post(url, &headers, &event).await {
                     Ok(status) if (200..300).contains(&status) => Ok(()),
                     Ok(status) => Err(format!("the webhook answered HTTP {status}")),
                     Err(err) => Err(format!("the webhook failed: {err}")),
                 }
             }
         }
+    }
+}
+
+/// How many jobs one claim takes per job that may run at once: enough to keep the workers busy, few enough
+/// that every claimed job starts long before its lease runs out.
+const CLAIMS_PER_WORKER: usize = 8;
+
+/// What opening a scheduled rotation came to.
+enum Opened {
+    /// The pending version is there: the job as it now stands, and the rotation to run.
+    Started(RotationJobRecord, InFlight),
+    /// Nothing to run now: the job to write.
+    NotNow(RotationJobRecord),
+}
+
+/// A rotation function ready to run steps: its record, its kind and a session of its execution role (and,
+/// for a built-in rotator, the caller that session authenticates as). A job's run makes one and uses it for
+/// every step it takes (sessions last 15 minutes; a run ends within a few step timeouts).
+struct Invoker {
+    function: RotationFunctionRecord,
+    kind: FunctionKind,
+    credentials: SessionCredentials,
+    role: Option<Caller>,
+}
+
+impl Invoker {
+    async fn prepare(services: &Services, arn: &str, region: &Region) -> Result<Self, StepError> {
+        let function = services
+            .store
+            .rotation_function(arn)
+            .await
+            .map_err(|err| format!("reading the rotation function failed: {err}"))?
+            .ok_or_else(|| format!("the rotation function {arn} is not registered"))?;
+        let kind = FunctionKind::from_record(&function)?;
+        let credentials = services
+            .sts
+            .service_role_session(&function.role_arn, "strongroom-rotation", 900)
+            .await
+            .map_err(|err| format!("opening a session of the execution role failed: {err}"))?;
+        let role = match kind {
+            FunctionKind::Builtin(_) => Some(
+                identity::authenticate(
+                    services,
+                    &identity::Credentials {
+                        access_key_id: &credentials.access_key_id,
+                        secret_access_key: &credentials.secret_access_key,
+                        session_token: Some(&credentials.session_token),
+                    },
+                    region.as_str(),
+                )
+                .await
+                .map_err(|err| format!("the execution role's session does not authenticate: {err}"))?,
+            ),
+            FunctionKind::Command { .. } | FunctionKind::Webhook { .. } => None,
+        };
+        Ok(Self {
+            function,
+            kind,
+            credentials,
+            role,
+        })
+    }
+}
+
+/// The step after `step` that the function does something at. A built-in rotator's empty steps are
+/// skipped: running one changes nothing, so neither running nor recording it is needed.
+fn next_step(kind: Option<&FunctionKind>, step: RotationStep) -> Option<RotationStep> {
+    let mut next = step.next();
+    while let (Some(candidate), Some(FunctionKind::Builtin(rotator))) = (next, kind) {
+        if rotator.acts_at(candidate) {
+            break;
+        }
+        next = candidate.next();
+    }
+    next
+}
+
+/// When the window that opened at `start` closes, by the secret's stored schedule; `None` without one.
+fn window_end(record: &SecretRecord, start: OffsetDateTime) -> Option<OffsetDateTime> {
+    let rotation = record.rotation.as_ref()?;
+    Some(
+        crate::secrets::stored_schedule(rotation)?
+            .window_opening_at(start)
+            .end,
+    )
+}
+
+/// Tells the notification subscriptions about each version RotateSecret or CancelRotateSecret deprecated,
+/// as the API handlers do for the other writes (the call itself is in the audit trail already).
+async fn deprecated(services: &Services, caller: &Caller, change: &RotationChange) {
+    for version in &change.deprecated_versions {
+        events::secret_changed(
+            services,
+            caller,
+            EventName::SecretVersionDeprecated,
+            &change.record.arn,
+            Some(version),
+        )
+        .await;
     }
 }
 

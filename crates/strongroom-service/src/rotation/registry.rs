@@ -308,13 +308,14 @@ impl super::Rotation {
         Ok(function)
     }
 
-    /// Replaces a function's kind, configuration and role; a webhook keeps its signing key.
+    /// Replaces a function's kind, configuration and role; a webhook keeps its signing key. A function that
+    /// becomes a webhook gets a new signing key, returned in this answer only (as at registration).
     pub async fn update_function(
         &self,
         services: &Services,
         caller: &Caller,
         input: FunctionInput,
-    ) -> Result<RotationFunctionRecord, ServiceError> {
+    ) -> Result<Created<RotationFunctionRecord>, ServiceError> {
         let existing = self.own_function(services, caller, &input.name).await?;
         authorize(
             services,
@@ -324,10 +325,13 @@ impl super::Rotation {
         )?;
         FunctionKind::parse(&input.kind, &input.config).map_err(invalid)?;
         self.check_role(services, caller, &input.role_arn).await?;
-        let signing_key = match (&existing.signing_key, input.kind.as_str()) {
-            (Some(key), "webhook") => Some(key.clone()),
-            (None, "webhook") => Some(new_signing_key(services, &existing.arn).0),
-            _ => None,
+        let (signing_key, shown) = match (&existing.signing_key, input.kind.as_str()) {
+            (Some(key), "webhook") => (Some(key.clone()), None),
+            (None, "webhook") => {
+                let (sealed, text) = new_signing_key(services, &existing.arn);
+                (Some(sealed), Some(text))
+            }
+            _ => (None, None),
         };
         let record = RotationFunctionRecord {
             kind: input.kind,
@@ -342,7 +346,10 @@ impl super::Rotation {
             .update_rotation_function(&record)
             .await
             .map_err(internal("updating a rotation function"))?;
-        Ok(record)
+        Ok(Created {
+            record,
+            signing_key: shown,
+        })
     }
 
     pub async fn delete_function(

@@ -144,11 +144,18 @@ impl Schedule {
             Cadence::EveryDays(days) => midnight(after.date().checked_add(Duration::days(i64::from(*days)))?),
             Cadence::Cron(cron) => cron.next_after(after)?,
         };
+        Some(self.window_opening_at(start))
+    }
+
+    /// The window that opens at `start` (a start this schedule gave): how long it stays open depends on the
+    /// cadence, the `Duration` and the hour it opens at.
+    pub fn window_opening_at(&self, start: OffsetDateTime) -> Window {
+        let start = start.to_offset(time::UtcOffset::UTC);
         let hours = self.window_hours_at(u32::from(start.hour()));
-        Some(Window {
+        Window {
             start,
             end: start + Duration::hours(i64::from(hours)),
-        })
+        }
     }
 }
 

@@ -688,3 +688,401 @@ async fn finish_secret_notifies_the_version_it_deprecates_and_writes_say_which_t
         ["00000000-0000-4000-8000-000000000003"]
     );
 }
+
+#[tokio::test]
+async fn an_update_that_makes_a_webhook_returns_its_new_signing_key_once() {
+    let env = env().await;
+    let s = &env.services;
+    let update = |kind: &str, config: &str| FunctionInput {
+        name: "passwords".to_owned(),
+        kind: kind.to_owned(),
+        config: config.to_owned(),
+        role_arn: format!("arn:aws:iam::{ACCOUNT}:role/rotator"),
+    };
+    let hook = r#"{"url":"https://hooks.example/rotate"}"#;
+    // builtin → webhook: a key is made, and this answer is the only one that shows it.
+    let became = s
+        .rotation
+        .update_function(s, &env.root, update("webhook", hook))
+        .await
+        .unwrap();
+    let shown = became.signing_key.expect("the new webhook's signing key");
+    let stored = registry::open_signing_key(s, &became.record).unwrap();
+    assert_eq!(shown.expose_secret().as_bytes(), stored.expose_secret());
+    // The calls after it keep that key and show none: webhook → webhook, and a read.
+    let again = s
+        .rotation
+        .update_function(s, &env.root, update("webhook", hook))
+        .await
+        .unwrap();
+    assert!(again.signing_key.is_none());
+    assert_eq!(again.record.signing_key, became.record.signing_key);
+    // Back to builtin: the key is dropped, none shown.
+    let back = s
+        .rotation
+        .update_function(
+            s,
+            &env.root,
+            update("builtin", r#"{"rotator":"random-password"}"#),
+        )
+        .await
+        .unwrap();
+    assert!(back.signing_key.is_none());
+    assert!(back.record.signing_key.is_none());
+}
+
+async fn subscribe_to_deprecations(env: &Env) {
+    let s = &env.services;
+    s.rotation
+        .create_subscription(
+            s,
+            &env.root,
+            "http://127.0.0.1:9/hook",
+            vec!["SecretVersionDeprecated".to_owned()],
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn cancelling_notifies_the_placeholder_that_lost_awspending() {
+    let env = env().await;
+    subscribe_to_deprecations(&env).await;
+    let arn = create(&env, "db", text("old")).await;
+    rotate(&env, &arn, TOKEN).await.unwrap();
+    assert!(
+        deprecation_events(&env).await.is_empty(),
+        "starting deprecates nothing"
+    );
+    env.services
+        .rotation
+        .cancel_rotate_secret(&env.services, &env.root, &arn)
+        .await
+        .unwrap();
+    assert!(stages_of(&record(&env, &arn).await, TOKEN).is_empty());
+    assert_eq!(deprecation_events(&env).await, [TOKEN]);
+    // Cancelling again finds nothing pending and deprecates nothing more.
+    env.services
+        .rotation
+        .cancel_rotate_secret(&env.services, &env.root, &arn)
+        .await
+        .unwrap();
+    assert_eq!(deprecation_events(&env).await, [TOKEN]);
+}
+
+#[tokio::test]
+async fn a_new_rotation_replaces_an_abandoned_pending_version_and_notifies_it() {
+    let env = env().await;
+    subscribe_to_deprecations(&env).await;
+    let s = &env.services;
+    let arn = create(&env, "db", text("old")).await;
+    // A rotation that is not on left a pending version with a value (as a function's createSecret does).
+    let left = "00000000-0000-4000-8000-00000000000a";
+    s.secrets
+        .put_secret_value(
+            &s.authz,
+            &env.root,
+            &arn,
+            Some(left.to_owned()),
+            Some(text("half-done")),
+            Some(vec!["AWSPENDING".to_owned()]),
+        )
+        .await
+        .unwrap();
+    let (after_call, pending) = rotate(&env, &arn, TOKEN).await.unwrap();
+    assert_eq!(pending.as_deref(), Some(TOKEN));
+    assert_eq!(stages_of(&after_call, TOKEN), ["AWSPENDING"]);
+    assert!(stages_of(&after_call, left).is_empty());
+    assert_eq!(deprecation_events(&env).await, [left]);
+    // The rotation runs with the new token.
+    assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+    assert_eq!(current(&env, &arn).await.0, TOKEN);
+}
+
+async fn rotate_on_schedule(env: &Env, arn: &str, expression: &str, duration: Option<&str>) {
+    env.services
+        .rotation
+        .rotate_secret(
+            &env.services,
+            &env.root,
+            RotateRequest {
+                secret_id: arn.to_owned(),
+                lambda_arn: Some(FUNCTION.to_owned()),
+                schedule_expression: Some(expression.to_owned()),
+                duration: duration.map(str::to_owned),
+                rotate_immediately: Some(false),
+                ..RotateRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_scheduled_rotation_starts_only_within_its_window() {
+    // cron(0 8 * * ? *) with Duration 2h, set up on 1 March at 10:00: the window is 2 March 08:00–10:00.
+    let cases = [
+        (datetime!(2026-03-02 07:59 UTC), None),
+        (datetime!(2026-03-02 08:00 UTC), Some(true)),
+        (datetime!(2026-03-02 09:59:59 UTC), Some(true)),
+        (datetime!(2026-03-02 10:00 UTC), Some(false)),
+        (datetime!(2026-03-02 23:00 UTC), Some(false)),
+    ];
+    for (claimed_at, rotates) in cases {
+        let env = env().await;
+        let arn = create(&env, "db", text("old")).await;
+        rotate_on_schedule(&env, &arn, "cron(0 8 * * ? *)", Some("2h")).await;
+        let before = record(&env, &arn).await;
+        assert_eq!(
+            before.rotation.as_ref().unwrap().next_rotation_at,
+            Some(datetime!(2026-03-02 08:00 UTC))
+        );
+        env.clock.set(claimed_at);
+        let claimed = env.services.rotation.run_due(&env.services).await.unwrap();
+        let after = record(&env, &arn).await;
+        let job = env.services.store.rotation_job(&arn).await.unwrap().unwrap();
+        match rotates {
+            None => assert_eq!(claimed, 0, "{claimed_at}: not due yet"),
+            Some(true) => {
+                assert_eq!(claimed, 1);
+                assert_ne!(current(&env, &arn).await.1, "old", "{claimed_at}: rotated");
+                assert_eq!(after.rotation.unwrap().last_rotated_at, Some(claimed_at));
+            }
+            Some(false) => {
+                assert_eq!(claimed, 1);
+                // Nothing happened to the secret but its NextRotationDate: the next window.
+                assert_eq!(after.versions, before.versions, "{claimed_at}");
+                let rotation = after.rotation.unwrap();
+                assert_eq!(rotation.last_rotated_at, None);
+                assert_eq!(rotation.next_rotation_at, Some(datetime!(2026-03-03 08:00 UTC)));
+                assert_eq!(job.in_flight, None);
+                assert_eq!(job.due_at, Some(datetime!(2026-03-03 08:00 UTC)));
+                assert_eq!(job.lease_owner, None);
+                // In that window it rotates.
+                env.clock.set(datetime!(2026-03-03 09:30 UTC));
+                assert_eq!(env.services.rotation.run_due(&env.services).await.unwrap(), 1);
+                assert_ne!(current(&env, &arn).await.1, "old");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rotation_past_create_secret_finishes_after_its_window_and_one_before_it_waits() {
+    // (the step the job had reached when the window ended, whether it finishes now)
+    let cases = [
+        (RotationStep::CreateSecret, false),
+        (RotationStep::SetSecret, true),
+        (RotationStep::FinishSecret, true),
+    ];
+    for (step, finishes) in cases {
+        let env = env().await;
+        let s = &env.services;
+        let arn = create(&env, "db", text("old")).await;
+        s.rotation
+            .rotate_secret(
+                s,
+                &env.root,
+                RotateRequest {
+                    secret_id: arn.clone(),
+                    client_request_token: Some(TOKEN.to_owned()),
+                    lambda_arn: Some(FUNCTION.to_owned()),
+                    schedule_expression: Some("cron(0 8 * * ? *)".to_owned()),
+                    duration: Some("2h".to_owned()),
+                    ..RotateRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+        if step != RotationStep::CreateSecret {
+            // createSecret ran: the pending version has its value.
+            s.secrets
+                .put_secret_value(
+                    &s.authz,
+                    &env.root,
+                    &arn,
+                    Some(TOKEN.to_owned()),
+                    Some(text("new")),
+                    Some(vec!["AWSPENDING".to_owned()]),
+                )
+                .await
+                .unwrap();
+        }
+        // The job had reached `step` in a window that ended at 09:00 (it is 10:00 now).
+        let mut job = s.store.rotation_job(&arn).await.unwrap().unwrap();
+        let expected = job.revision;
+        job.revision += 1;
+        job.in_flight.as_mut().unwrap().step = step;
+        job.window_end = Some(datetime!(2026-03-01 09:00 UTC));
+        s.store.write_rotation_job(&job, Some(expected)).await.unwrap();
+
+        assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+        let after = record(&env, &arn).await;
+        let job = s.store.rotation_job(&arn).await.unwrap().unwrap();
+        if finishes {
+            assert_eq!(
+                current(&env, &arn).await,
+                (TOKEN.to_owned(), "new".to_owned()),
+                "{step:?}"
+            );
+            assert_eq!(job.in_flight, None);
+        } else {
+            assert_eq!(current(&env, &arn).await.1, "old");
+            assert_eq!(
+                stages_of(&after, TOKEN),
+                ["AWSPENDING"],
+                "the pending version is kept"
+            );
+            let flight = job.in_flight.clone().unwrap();
+            assert_eq!(
+                (flight.token.as_str(), flight.step),
+                (TOKEN, RotationStep::CreateSecret)
+            );
+            assert_eq!(job.due_at, Some(datetime!(2026-03-02 08:00 UTC)));
+            assert_eq!(job.window_end, Some(datetime!(2026-03-02 10:00 UTC)));
+            assert_eq!(
+                after.rotation.unwrap().next_rotation_at,
+                Some(datetime!(2026-03-02 08:00 UTC))
+            );
+            // The next window runs it with the same token.
+            env.clock.set(datetime!(2026-03-02 08:15 UTC));
+            assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+            assert_eq!(current(&env, &arn).await.0, TOKEN);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_random_password_rotation_writes_its_job_three_times() {
+    let env = env().await;
+    let s = &env.services;
+    let arn = create(&env, "db", text("old")).await;
+    rotate_on_schedule(&env, &arn, "rate(4 hours)", None).await;
+    let before = s.store.rotation_job(&arn).await.unwrap().unwrap();
+    env.clock.set(datetime!(2026-03-01 14:00 UTC));
+    assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
+    let after = s.store.rotation_job(&arn).await.unwrap().unwrap();
+    assert_eq!(after.in_flight, None);
+    assert_ne!(current(&env, &arn).await.1, "old");
+    // The claim, the job after createSecret (opening the rotation is redone harmlessly after a crash, and
+    // setSecret and testSecret do nothing for this rotator), and the closed job.
+    assert_eq!(after.revision - before.revision, 3);
+}
+
+#[test]
+fn the_steps_a_builtin_rotator_does_nothing_at_are_skipped() {
+    use RotationStep::{CreateSecret, FinishSecret, SetSecret, TestSecret};
+    let command = FunctionKind::Command {
+        argv: vec!["/bin/true".to_owned()],
+        timeout: None,
+    };
+    let builtin = |rotator| FunctionKind::Builtin(rotator);
+    let cases = [
+        (builtin(Rotator::RandomPassword), CreateSecret, Some(FinishSecret)),
+        (builtin(Rotator::RandomPassword), SetSecret, Some(FinishSecret)),
+        (builtin(Rotator::IamAccessKeys), CreateSecret, Some(TestSecret)),
+        (
+            builtin(Rotator::PostgresSingleUser),
+            CreateSecret,
+            Some(SetSecret),
+        ),
+        (
+            builtin(Rotator::MysqlAlternatingUsers),
+            SetSecret,
+            Some(TestSecret),
+        ),
+        (command.clone(), CreateSecret, Some(SetSecret)),
+        (command, TestSecret, Some(FinishSecret)),
+        (builtin(Rotator::RandomPassword), FinishSecret, None),
+    ];
+    for (kind, step, wanted) in cases {
+        assert_eq!(next_step(Some(&kind), step), wanted, "{kind:?} after {step:?}");
+    }
+    assert_eq!(next_step(None, CreateSecret), Some(SetSecret));
+}
+
+/// Counts the SQL statements sqlx runs (its `sqlx::query` events, from any thread) once installed.
+mod statement_count {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counter;
+
+    impl tracing::Subscriber for Counter {
+        fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+            metadata.target() == "sqlx::query"
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            if event.metadata().target() == "sqlx::query" {
+                STATEMENTS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// Installs the counter as the process's subscriber (once; `false` when another one is installed).
+    pub fn install() -> bool {
+        tracing::subscriber::set_global_default(Counter).is_ok()
+    }
+
+    pub fn now() -> usize {
+        STATEMENTS.load(Ordering::Relaxed)
+    }
+}
+
+/// The process's CPU time (all threads, the SQLite workers included) in clock ticks, from /proc.
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A measurement, not a check: the store statements and the CPU one scheduled random-password rotation
+/// costs, over `ROTATION_COST_N` (200) secrets due at once. Run alone (it installs the process's tracing
+/// subscriber): `cargo test -p strongroom-service --lib rotation_cost -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement; run alone"]
+async fn rotation_cost() {
+    let count: usize = std::env::var("ROTATION_COST_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    assert!(statement_count::install(), "run this test alone");
+    let env = env().await;
+    let s = &env.services;
+    for n in 0..count {
+        let arn = create(
+            &env,
+            &format!("bench/{n:06}"),
+            text(r#"{"username":"u","password":"p"}"#),
+        )
+        .await;
+        rotate_on_schedule(&env, &arn, "rate(4 hours)", None).await;
+    }
+    env.clock.set(datetime!(2026-03-01 14:00 UTC));
+    s.audit.flush().await;
+    let statements = statement_count::now();
+    let ticks = cpu_ticks();
+    let started = std::time::Instant::now();
+    assert_eq!(s.rotation.run_due(s).await.unwrap(), count);
+    s.audit.flush().await;
+    let wall = started.elapsed();
+    let statements = statement_count::now() - statements;
+    let cpu_ms = (cpu_ticks() - ticks) * 10;
+    println!(
+        "ROTATION_COST rotations={count} statements_per_rotation={:.1} cpu_ms_per_rotation={:.2} wall_ms_per_rotation={:.2}",
+        statements as f64 / count as f64,
+        cpu_ms as f64 / count as f64,
+        wall.as_secs_f64() * 1000.0 / count as f64,
+    );
+}

@@ -40,7 +40,7 @@ use crate::Store;
 use crate::authz::{self, Authorizer};
 use crate::caller::Caller;
 use crate::kms::{Kms, ViaKey};
-use crate::rotation::schedule::Schedule;
+use crate::rotation::schedule::{Schedule, Window};
 
 /// How often a write is retried after losing a race with another writer of the same secret.
 const WRITE_ATTEMPTS: usize = 8;
@@ -111,6 +111,15 @@ pub struct Written {
 #[derive(Debug, Clone)]
 pub struct StageUpdate {
     pub record: SecretRecord,
+    pub deprecated_versions: Vec<String>,
+}
+
+/// What RotateSecret and CancelRotateSecret did to a secret: the record as it is now, the version of the
+/// rotation they started or interrupted, and the versions they deprecated (AWSPENDING was their last label).
+#[derive(Debug, Clone)]
+pub struct RotationChange {
+    pub record: SecretRecord,
+    pub pending: Option<String>,
     pub deprecated_versions: Vec<String>,
 }
 
@@ -923,7 +932,7 @@ impl Secrets {
         caller: &Caller,
         secret_id: &str,
         config: RotationConfig,
-    ) -> Result<(SecretRecord, Option<String>)> {
+    ) -> Result<RotationChange> {
         if let Some(arn) = &config.lambda_arn
             && !arn.is_empty()
             && !arn.starts_with("arn:aws:lambda:")
@@ -945,7 +954,8 @@ impl Secrets {
             .client_request_token
             .clone()
             .unwrap_or_else(strongroom_crypto::random::uuid_v4);
-        let started = Mutex::new(None);
+        // The change runs once per write attempt; the last attempt's outcome is the committed one.
+        let started = Mutex::new((None, Vec::new()));
         let record = self
             .mutate_with(
                 authz,
@@ -976,28 +986,39 @@ impl Secrets {
                             "No Lambda rotation function ARN is associated with this secret.".to_owned(),
                         ));
                     }
+                    // A pending version left by a rotation that is off (cancelled, or never on) is no
+                    // rotation in progress: a new token replaces it rather than being refused.
+                    let abandoned = !rotation.enabled;
                     rotation.enabled = true;
                     rotation.next_rotation_at = next_rotation(&rotation, now);
                     record.rotation = Some(rotation);
+                    let before = record.versions.clone();
                     let pending = if config.rotate_immediately {
                         Some(start_pending(
                             &mut record.versions,
                             &token,
                             config.client_request_token.is_some(),
+                            abandoned,
                             now,
                         )?)
                     } else {
                         None
                     };
-                    if let Ok(mut slot) = started.lock() {
-                        *slot = pending;
-                    }
+                    let deprecated = stages::newly_deprecated(&before, &record.versions);
+                    *started.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        (pending, deprecated);
                     Ok(())
                 },
             )
             .await?;
-        let pending = started.lock().ok().and_then(|mut slot| slot.take());
-        Ok((record, pending))
+        let (pending, deprecated_versions) = started
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(RotationChange {
+            record,
+            pending,
+            deprecated_versions,
+        })
     }
 
     /// CancelRotateSecret: turns automatic rotation off and abandons the pending version (which loses
@@ -1007,8 +1028,9 @@ impl Secrets {
         authz: &Authorizer,
         caller: &Caller,
         secret_id: &str,
-    ) -> Result<(SecretRecord, Option<String>)> {
-        let interrupted = Mutex::new(None);
+    ) -> Result<RotationChange> {
+        // The change runs once per write attempt; the last attempt's outcome is the committed one.
+        let interrupted = Mutex::new((None, Vec::new()));
         let record = self
             .mutate(
                 authz,
@@ -1023,21 +1045,29 @@ impl Secrets {
                     let pending = stages::version_with(&record.versions, stages::AWSPENDING)
                         .filter(|v| !v.stages.iter().any(|s| s == stages::AWSCURRENT))
                         .map(|v| v.version_id.clone());
-                    if let Ok(mut slot) = interrupted.lock() {
-                        *slot = pending;
-                    }
+                    let before = record.versions.clone();
                     // A pending rotation is abandoned: its placeholder loses AWSPENDING.
                     for version in &mut record.versions {
                         if !version.has_value {
                             version.stages.retain(|s| s != stages::AWSPENDING);
                         }
                     }
+                    let deprecated = stages::newly_deprecated(&before, &record.versions);
+                    *interrupted
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = (pending, deprecated);
                     Ok(())
                 },
             )
             .await?;
-        let pending = interrupted.lock().ok().and_then(|mut slot| slot.take());
-        Ok((record, pending))
+        let (pending, deprecated_versions) = interrupted
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(RotationChange {
+            record,
+            pending,
+            deprecated_versions,
+        })
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -2083,23 +2113,35 @@ pub(crate) fn next_rotation(
     rotation: &strongroom_store::secrets::RotationRecord,
     now: OffsetDateTime,
 ) -> Option<OffsetDateTime> {
-    let schedule = Schedule::parse(
+    next_rotation_window(rotation, now).map(|window| window.start)
+}
+
+/// The stored schedule's next window after `now`; `None` without a schedule.
+pub(crate) fn next_rotation_window(
+    rotation: &strongroom_store::secrets::RotationRecord,
+    now: OffsetDateTime,
+) -> Option<Window> {
+    stored_schedule(rotation)?.next_window(now, rotation.last_rotated_at)
+}
+
+/// The stored schedule, parsed; `None` without one (it was validated when it was stored).
+pub(crate) fn stored_schedule(rotation: &strongroom_store::secrets::RotationRecord) -> Option<Schedule> {
+    Schedule::parse(
         rotation.automatically_after_days,
         rotation.schedule_expression.as_deref(),
         rotation.duration.as_deref(),
     )
-    .ok()?;
-    schedule
-        .next_window(now, rotation.last_rotated_at)
-        .map(|window| window.start)
+    .ok()
 }
 
 /// Puts AWSPENDING on a new label-only version `token` for a rotation that starts, or finds the rotation in
-/// progress: a pending version without AWSCURRENT is re-used when no other token was asked for.
+/// progress: a pending version without AWSCURRENT is re-used when no other token was asked for. Another
+/// token is refused while that rotation is in progress, and takes AWSPENDING over when it was `abandoned`.
 fn start_pending(
     versions: &mut Vec<VersionRecord>,
     token: &str,
     token_given: bool,
+    abandoned: bool,
     now: OffsetDateTime,
 ) -> Result<String> {
     if let Some(pending) = stages::version_with(versions, stages::AWSPENDING)
@@ -2108,9 +2150,11 @@ fn start_pending(
         if pending.version_id == token || !token_given {
             return Ok(pending.version_id.clone());
         }
-        return Err(SecretsError::InvalidRequest(
-            "A previous rotation isn't complete. That rotation will be reattempted.".to_owned(),
-        ));
+        if !abandoned {
+            return Err(SecretsError::InvalidRequest(
+                "A previous rotation isn't complete. That rotation will be reattempted.".to_owned(),
+            ));
+        }
     }
     if let Some(existing) = versions.iter().find(|v| v.version_id == token) {
         return Err(SecretsError::ResourceExists(format!(

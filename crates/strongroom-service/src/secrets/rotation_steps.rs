@@ -6,7 +6,9 @@
 use strongroom_store::secrets::SecretRecord;
 use strongroom_types::OffsetDateTime;
 
-use super::{Result, Secrets, SecretsError, WRITE_ATTEMPTS, busy, stages, start_pending, store_err, update};
+use super::{
+    Result, Secrets, SecretsError, WRITE_ATTEMPTS, Window, busy, stages, start_pending, store_err, update,
+};
 
 /// How a secret stands towards the rotation `token`, as the engine checks before each step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,24 @@ pub enum PendingState {
     Current,
     /// The secret is gone, deleted, rotation is off, or `token` lost AWSPENDING: the rotation is abandoned.
     Abandoned,
+}
+
+impl PendingState {
+    /// Where the rotation `token` stands on `record` (as read by the caller).
+    pub fn of(record: &SecretRecord, token: &str) -> Self {
+        let enabled = record.rotation.as_ref().is_some_and(|r| r.enabled);
+        let Some(version) = record.versions.iter().find(|v| v.version_id == token) else {
+            return Self::Abandoned;
+        };
+        let has = |label: &str| version.stages.iter().any(|s| s == label);
+        if has(stages::AWSCURRENT) {
+            Self::Current
+        } else if has(stages::AWSPENDING) && enabled && record.deleted_at.is_none() {
+            Self::Pending
+        } else {
+            Self::Abandoned
+        }
+    }
 }
 
 impl Secrets {
@@ -59,29 +79,10 @@ impl Secrets {
                 if !enabled || record.deleted_at.is_some() || record.primary_region.is_some() {
                     return Ok(None);
                 }
-                start_pending(&mut record.versions, token, false, now).map(Some)
+                start_pending(&mut record.versions, token, false, false, now).map(Some)
             })
             .await?;
         Ok(opened.and_then(|(_, pending)| pending))
-    }
-
-    /// Where the rotation `token` stands on the secret `arn`.
-    pub async fn pending_state(&self, arn: &str, token: &str) -> Result<PendingState> {
-        let Some(record) = self.rotation_record(arn).await? else {
-            return Ok(PendingState::Abandoned);
-        };
-        let enabled = record.rotation.as_ref().is_some_and(|r| r.enabled);
-        let Some(version) = record.versions.iter().find(|v| v.version_id == token) else {
-            return Ok(PendingState::Abandoned);
-        };
-        let has = |label: &str| version.stages.iter().any(|s| s == label);
-        Ok(if has(stages::AWSCURRENT) {
-            PendingState::Current
-        } else if has(stages::AWSPENDING) && enabled && record.deleted_at.is_none() {
-            PendingState::Pending
-        } else {
-            PendingState::Abandoned
-        })
     }
 
     /// Closes a rotation whose finishSecret moved AWSCURRENT to `token`: AWSPENDING leaves it, the secret
@@ -112,23 +113,24 @@ impl Secrets {
         Ok(closed.and_then(|(_, next)| next))
     }
 
-    /// Records when the next rotation is due after a rotation failed for good (the secret keeps its
-    /// pending version, so the next attempt re-uses it).
-    pub async fn reschedule_rotation(&self, arn: &str) -> Result<Option<OffsetDateTime>> {
+    /// Records when the next rotation is due, after a rotation failed for good or could not start within
+    /// its window (the secret keeps any pending version, so the next attempt re-uses it). Returns the next
+    /// window; `None` when rotation is off or the secret is gone.
+    pub async fn reschedule_rotation(&self, arn: &str) -> Result<Option<Window>> {
         let changed = self
             .mutate_by_arn(arn, |record, now| {
                 let mut rotation = record.rotation.clone().unwrap_or_default();
-                rotation.next_rotation_at = if rotation.enabled {
-                    super::next_rotation(&rotation, now)
+                let window = if rotation.enabled {
+                    super::next_rotation_window(&rotation, now)
                 } else {
                     None
                 };
-                let next = rotation.next_rotation_at;
+                rotation.next_rotation_at = window.map(|w| w.start);
                 record.rotation = Some(rotation);
-                Ok(next)
+                Ok(window)
             })
             .await?;
-        Ok(changed.and_then(|(_, next)| next))
+        Ok(changed.and_then(|(_, window)| window))
     }
 }
 
