@@ -15,14 +15,16 @@ mkdir -p "$root/bench/results"
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]' boto3
-cargo build --release --locked -p strongroom-server --bin strongroom
+# SKIP_BUILD=1 uses the release binary that is there (or SERVER_BIN); PEER=0 leaves moto out.
+SERVER_BIN=${SERVER_BIN:-$CARGO_TARGET_DIR/release/strongroom}
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --locked -p strongroom-server --bin strongroom
 
 work=$(mktemp -d)
 cleanup() { kill "${sr_pid:-}" "${moto_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Strongroom, on SQLite, with real SigV4.
-"$CARGO_TARGET_DIR/release/strongroom" dev --listen 127.0.0.1:4599 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
+"$SERVER_BIN" dev --listen 127.0.0.1:4599 --data-dir "$work/sr" > "$work/sr.env" 2> "$work/sr.log" &
 sr_pid=$!
 for _ in $(seq 1 50); do [ "$(wc -l < "$work/sr.env")" -ge 4 ] && break; sleep 0.2; done
 # shellcheck disable=SC1090
@@ -32,6 +34,7 @@ export SM_ENDPOINT=$AWS_ENDPOINT_URL PY="$venv/bin/python"
 (cd "$shared" && SERVER_PID=$sr_pid LABEL=strongroom PRESIGN=1 REPS=$REPS DUR=$DUR OUT="$out" ./run_gsv_suite.sh)
 
 # moto, the peer, in the same run.
+[ "${PEER:-1}" = 1 ] || exit 0
 "$venv/bin/moto_server" -H 127.0.0.1 -p 5055 > "$work/moto.log" 2>&1 &
 moto_pid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:5055/ && break; sleep 0.2; done
