@@ -252,7 +252,10 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 tags: tags_in(r.tags),
                 notification_settings: notifications_in(r.notification_settings.unwrap_or_default()),
             };
-            let record = ra.create_trust_anchor(authz, caller, input).await.map_err(fail)?;
+            let record = ra
+                .create_trust_anchor(authz, caller, &services.pca, input)
+                .await
+                .map_err(fail)?;
             anchor_reply(201, record, false)
         }
         Operation::GetTrustAnchor(id) => anchor_reply(
@@ -280,7 +283,7 @@ pub async fn handle(services: &Services, caller: &Caller, call: &Call<'_>) -> Ha
                 source: r.source.map(source_in).transpose().map_err(fail)?,
             };
             let record = ra
-                .update_trust_anchor(authz, caller, &r.trust_anchor_id, update)
+                .update_trust_anchor(authz, caller, &services.pca, &r.trust_anchor_id, update)
                 .await
                 .map_err(fail)?;
             anchor_reply(200, record, false)

@@ -25,6 +25,7 @@ use strongroom_types::{AccountId, Clock, OffsetDateTime, Region};
 
 pub use self::error::RolesAnywhereError;
 use crate::authz::{self, Authorizer};
+use crate::pca::Pca;
 use crate::{Caller, Store, truncate_to_millis};
 
 /// The service principal Roles Anywhere acts as when it assumes a role.
@@ -273,6 +274,40 @@ fn check_source(source: &RaSource) -> Result<(), RolesAnywhereError> {
         RaSource::SelfSignedRepository => Err(RolesAnywhereError::validation(
             "Source type SELF_SIGNED_REPOSITORY is not supported",
         )),
+    }
+}
+
+/// An AWS_ACM_PCA source must name a CA of the caller's account that has its certificate and is not deleted:
+/// an anchor on anything else could never anchor a path, so AWS refuses it when it is made.
+async fn check_source_ca(
+    pca: &Pca,
+    account: &AccountId,
+    source: &RaSource,
+) -> Result<(), RolesAnywhereError> {
+    let RaSource::AcmPca { ca_arn } = source else {
+        return Ok(());
+    };
+    let owned = ca_arn
+        .split(':')
+        .nth(4)
+        .is_some_and(|ca_account| ca_account == account.as_str());
+    let usable = owned
+        && pca
+            .trust_certificates(ca_arn)
+            .await
+            .map_err(|err| {
+                RolesAnywhereError::Service(crate::ServiceError::Internal {
+                    context: "reading a trust anchor's certificate authority",
+                    source: Some(Box::new(err)),
+                })
+            })?
+            .is_some();
+    if usable {
+        Ok(())
+    } else {
+        Err(RolesAnywhereError::validation(format!(
+            "Certificate authority {ca_arn} was not found in this account, or has no certificate yet"
+        )))
     }
 }
 
@@ -529,12 +564,14 @@ impl RolesAnywhere {
         &self,
         authz: &Authorizer,
         caller: &Caller,
+        pca: &Pca,
         input: NewTrustAnchor,
     ) -> Result<RaTrustAnchorRecord, RolesAnywhereError> {
         let id = strongroom_crypto::random::uuid_v4();
         let arn = resource_arn(caller.region(), caller.account(), RaKind::TrustAnchor, &id);
         Self::authorize(authz, caller, "CreateTrustAnchor", &arn)?;
         check_source(&input.source)?;
+        check_source_ca(pca, caller.account(), &input.source).await?;
         check_tag_count(&input.tags)?;
         let mut notification_settings = default_notification_settings();
         merge_notifications(
@@ -585,11 +622,13 @@ impl RolesAnywhere {
         &self,
         authz: &Authorizer,
         caller: &Caller,
+        pca: &Pca,
         id: &str,
         update: TrustAnchorUpdate,
     ) -> Result<RaTrustAnchorRecord, RolesAnywhereError> {
         if let Some(source) = &update.source {
             check_source(source)?;
+            check_source_ca(pca, caller.account(), source).await?;
         }
         self.change(
             authz,

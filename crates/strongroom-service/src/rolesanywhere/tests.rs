@@ -17,6 +17,7 @@ use strongroom_store_sqlite::SqliteStore;
 use strongroom_types::{AccessKeyId, Clock, ManualClock, OffsetDateTime};
 
 use super::*;
+use crate::pca::Pca;
 use crate::{Keyring, Principal};
 
 const ACCOUNT: &str = "123456789012";
@@ -32,6 +33,7 @@ const CRL_PEM: &str = include_str!(concat!(
 
 struct Env {
     ra: RolesAnywhere,
+    pca: Pca,
     authz: Authorizer,
     root: Caller,
     clock: Arc<ManualClock>,
@@ -63,6 +65,11 @@ async fn env() -> Env {
         .await
         .unwrap();
     Env {
+        pca: Pca::new(
+            Arc::clone(&store),
+            Arc::new(keyring),
+            Arc::clone(&clock) as Arc<dyn Clock>,
+        ),
         ra: RolesAnywhere::new(store, Arc::clone(&clock) as Arc<dyn Clock>),
         authz: Authorizer::new(Arc::new(strongroom_types::SystemClock)),
         root: caller_in("us-east-1", Principal::Root, Vec::new()),
@@ -105,7 +112,7 @@ fn tag(key: &str, value: &str) -> Tag {
 async fn trust_anchor_lifecycle_is_regional() {
     let e = env().await;
     let anchor =
-        e.ra.create_trust_anchor(&e.authz, &e.root, bundle_anchor("edge"))
+        e.ra.create_trust_anchor(&e.authz, &e.root, &e.pca, bundle_anchor("edge"))
             .await
             .unwrap();
     assert_eq!(
@@ -143,6 +150,7 @@ async fn trust_anchor_lifecycle_is_regional() {
         e.ra.update_trust_anchor(
             &e.authz,
             &e.root,
+            &e.pca,
             &id,
             TrustAnchorUpdate {
                 name: Some("renamed".to_owned()),
@@ -170,6 +178,16 @@ async fn bad_sources_change_nothing() {
         RaSource::AcmPca {
             ca_arn: "arn:aws:s3:::bucket".to_owned(),
         },
+        // A CA that does not exist, and one of another account: neither could anchor a path.
+        RaSource::AcmPca {
+            ca_arn: format!(
+                "arn:aws:acm-pca:us-east-1:{ACCOUNT}:certificate-authority/00000000-0000-4000-8000-000000000000"
+            ),
+        },
+        RaSource::AcmPca {
+            ca_arn: "arn:aws:acm-pca:us-east-1:210987654321:certificate-authority/00000000-0000-4000-8000-000000000000"
+                .to_owned(),
+        },
         RaSource::SelfSignedRepository,
     ];
     for source in cases {
@@ -177,7 +195,7 @@ async fn bad_sources_change_nothing() {
         input.source = source.clone();
         assert!(
             matches!(
-                e.ra.create_trust_anchor(&e.authz, &e.root, input).await,
+                e.ra.create_trust_anchor(&e.authz, &e.root, &e.pca, input).await,
                 Err(RolesAnywhereError::Validation { .. })
             ),
             "{source:?}"
@@ -196,7 +214,7 @@ async fn bad_sources_change_nothing() {
 async fn notification_settings_put_and_reset() {
     let e = env().await;
     let anchor =
-        e.ra.create_trust_anchor(&e.authz, &e.root, bundle_anchor("edge"))
+        e.ra.create_trust_anchor(&e.authz, &e.root, &e.pca, bundle_anchor("edge"))
             .await
             .unwrap();
     let id = anchor.trust_anchor_id.clone();
@@ -302,7 +320,7 @@ async fn profiles_with_defaults_mappings_and_checks() {
 async fn crls_need_an_anchor_of_the_account_and_region() {
     let e = env().await;
     let anchor =
-        e.ra.create_trust_anchor(&e.authz, &e.root, bundle_anchor("edge"))
+        e.ra.create_trust_anchor(&e.authz, &e.root, &e.pca, bundle_anchor("edge"))
             .await
             .unwrap();
     let crl = NewCrl {
@@ -461,7 +479,7 @@ async fn lists_page_with_tokens() {
 async fn iam_users_need_the_action_on_the_resource() {
     let e = env().await;
     let anchor =
-        e.ra.create_trust_anchor(&e.authz, &e.root, bundle_anchor("edge"))
+        e.ra.create_trust_anchor(&e.authz, &e.root, &e.pca, bundle_anchor("edge"))
             .await
             .unwrap();
     let policy = Policy::parse(
