@@ -40,7 +40,13 @@ impl Iam {
     ) -> Result<UserRecord, IamError> {
         check_name("userName", user_name, 128)?;
         let user = self
-            .authorized_user(authz, caller, "iam:PutUserPermissionsBoundary", user_name)
+            .authorized_user_with(
+                authz,
+                caller,
+                "iam:PutUserPermissionsBoundary",
+                user_name,
+                super::context::permissions_boundary(Some(arn)),
+            )
             .await?;
         let boundary = self.boundary_policy_arn(caller, arn).await?;
         self.change_user(caller.account(), &user.name, |user| {
@@ -77,7 +83,13 @@ impl Iam {
         arn: &str,
     ) -> Result<RoleRecord, IamError> {
         let role = self
-            .authorized_role(authz, caller, "iam:PutRolePermissionsBoundary", role_name)
+            .authorized_role_with(
+                authz,
+                caller,
+                "iam:PutRolePermissionsBoundary",
+                role_name,
+                super::context::permissions_boundary(Some(arn)),
+            )
             .await?;
         let boundary = self.boundary_policy_arn(caller, arn).await?;
         self.change_role(caller.account(), &role.name, |role| {

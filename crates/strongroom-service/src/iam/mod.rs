@@ -8,6 +8,7 @@
 //! to evaluate a user's policies.
 
 mod boundaries;
+mod context;
 mod error;
 mod groups;
 mod policies;
@@ -309,12 +310,27 @@ impl Iam {
         action: &str,
         resource: &str,
     ) -> Result<authz::Allowed, IamError> {
-        Ok(authz.authorize(
+        Self::authorize_in(authz, caller, action, resource, &[])
+    }
+
+    /// [`Self::authorize`] with the request's own condition keys (see [`context`]).
+    fn authorize_in(
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        context: &[(String, strongroom_policy::ContextValue)],
+    ) -> Result<authz::Allowed, IamError> {
+        Ok(authz.authorize_with(
             caller,
             &authz::Request {
                 action,
                 resource,
                 resource_account: caller.account().as_str(),
+            },
+            &authz::Extra {
+                context,
+                ..authz::Extra::default()
             },
         )?)
     }
@@ -336,13 +352,30 @@ impl Iam {
         action: &str,
         name: &str,
     ) -> Result<UserRecord, IamError> {
+        self.authorized_user_with(authz, caller, action, name, Vec::new())
+            .await
+    }
+
+    /// [`Self::authorized_user`], the request adding `request` to the user's tags as condition keys.
+    async fn authorized_user_with(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        name: &str,
+        request: context::ContextKeys,
+    ) -> Result<UserRecord, IamError> {
         let account = caller.account();
         let user = self.load_user(account, name).await?;
-        let arn = match &user {
-            Some(user) => user_arn(account, &user.path, &user.name),
-            None => user_arn(account, "/", name),
+        let (arn, mut keys) = match &user {
+            Some(user) => (
+                user_arn(account, &user.path, &user.name),
+                context::resource_tags(&user.tags),
+            ),
+            None => (user_arn(account, "/", name), Vec::new()),
         };
-        Self::authorize(authz, caller, action, &arn)?;
+        keys.extend(request);
+        Self::authorize_in(authz, caller, action, &arn, &keys)?;
         user.ok_or_else(|| IamError::no_such_user(name))
     }
 
@@ -417,7 +450,15 @@ impl Iam {
             });
         }
         let account = caller.account();
-        Self::authorize(authz, caller, "iam:CreateUser", &user_arn(account, path, name))?;
+        let mut request = context::request_tags(&tags);
+        request.extend(context::permissions_boundary(permissions_boundary));
+        Self::authorize_in(
+            authz,
+            caller,
+            "iam:CreateUser",
+            &user_arn(account, path, name),
+            &request,
+        )?;
         let permissions_boundary = match permissions_boundary {
             Some(arn) => Some(self.boundary_policy_arn(caller, arn).await?),
             None => None,
@@ -569,7 +610,8 @@ impl Iam {
     ) -> Result<UserRecord, IamError> {
         check_name("userName", name, 128)?;
         check_tags(&tags)?;
-        self.authorized_user(authz, caller, "iam:TagUser", name).await?;
+        self.authorized_user_with(authz, caller, "iam:TagUser", name, context::request_tags(&tags))
+            .await?;
         self.change_user(caller.account(), name, |user| {
             for tag in &tags {
                 match user.tags.iter_mut().find(|t| t.key == tag.key) {
@@ -595,7 +637,14 @@ impl Iam {
         keys: &[String],
     ) -> Result<UserRecord, IamError> {
         check_name("userName", name, 128)?;
-        self.authorized_user(authz, caller, "iam:UntagUser", name).await?;
+        self.authorized_user_with(
+            authz,
+            caller,
+            "iam:UntagUser",
+            name,
+            context::removed_tag_keys(keys),
+        )
+        .await?;
         self.change_user(caller.account(), name, |user| {
             user.tags.retain(|t| !keys.contains(&t.key));
             Ok(())

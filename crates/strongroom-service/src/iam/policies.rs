@@ -485,7 +485,9 @@ impl Iam {
     ) -> Result<(UserRecord, PolicyRecord), IamError> {
         check_name("userName", user_name, 128)?;
         let (account, path, name) = parse_policy_arn(arn)?;
-        let user = self.authorized_user(authz, caller, action, user_name).await?;
+        let user = self
+            .authorized_user_with(authz, caller, action, user_name, super::context::policy_arn(arn))
+            .await?;
         let policy = self.attachable_policy(caller, arn, (account, path, name)).await?;
         Ok((user, policy))
     }

@@ -189,7 +189,15 @@ impl Iam {
         if tags.len() > TAGS_PER_ROLE {
             return Err(tags_per_role_exceeded());
         }
-        let role = self.authorized_role(authz, caller, "iam:TagRole", name).await?;
+        let role = self
+            .authorized_role_with(
+                authz,
+                caller,
+                "iam:TagRole",
+                name,
+                super::context::request_tags(&tags),
+            )
+            .await?;
         self.change_role(caller.account(), &role.name, |role| {
             for tag in &tags {
                 match role.tags.iter_mut().find(|t| t.key == tag.key) {
@@ -222,7 +230,15 @@ impl Iam {
                 ));
             }
         }
-        let role = self.authorized_role(authz, caller, "iam:UntagRole", name).await?;
+        let role = self
+            .authorized_role_with(
+                authz,
+                caller,
+                "iam:UntagRole",
+                name,
+                super::context::removed_tag_keys(keys),
+            )
+            .await?;
         self.change_role(caller.account(), &role.name, |role| {
             role.tags.retain(|t| !keys.contains(&t.key));
             Ok(())
@@ -255,6 +271,19 @@ impl Iam {
         action: &str,
         name: &str,
     ) -> Result<RoleRecord, IamError> {
+        self.authorized_role_with(authz, caller, action, name, Vec::new())
+            .await
+    }
+
+    /// [`Self::authorized_role`], the request adding `request` to the role's tags as condition keys.
+    pub(super) async fn authorized_role_with(
+        &self,
+        authz: &Authorizer,
+        caller: &Caller,
+        action: &str,
+        name: &str,
+        request: super::context::ContextKeys,
+    ) -> Result<RoleRecord, IamError> {
         check_name("roleName", name, 64)?;
         let account = caller.account();
         let role = self
@@ -262,11 +291,15 @@ impl Iam {
             .iam_role(account, name)
             .await
             .map_err(IamError::store("reading an IAM role"))?;
-        let arn = match &role {
-            Some(role) => role_arn(account, &role.path, &role.name),
-            None => role_arn(account, "/", name),
+        let (arn, mut keys) = match &role {
+            Some(role) => (
+                role_arn(account, &role.path, &role.name),
+                super::context::resource_tags(&role.tags),
+            ),
+            None => (role_arn(account, "/", name), Vec::new()),
         };
-        Self::authorize(authz, caller, action, &arn)?;
+        keys.extend(request);
+        Self::authorize_in(authz, caller, action, &arn, &keys)?;
         role.ok_or_else(|| no_such_role(name))
     }
 
@@ -293,7 +326,17 @@ impl Iam {
         }
         check_trust_policy(&new.assume_role_policy)?;
         let account = caller.account();
-        Self::authorize(authz, caller, "iam:CreateRole", &role_arn(account, path, name))?;
+        let mut request = super::context::request_tags(&new.tags);
+        request.extend(super::context::permissions_boundary(
+            new.permissions_boundary.as_deref(),
+        ));
+        Self::authorize_in(
+            authz,
+            caller,
+            "iam:CreateRole",
+            &role_arn(account, path, name),
+            &request,
+        )?;
         let permissions_boundary = match &new.permissions_boundary {
             Some(arn) => Some(self.boundary_policy_arn(caller, arn).await?),
             None => None,
@@ -506,7 +549,9 @@ impl Iam {
         arn: &str,
     ) -> Result<(RoleRecord, PolicyRecord), IamError> {
         let (account, path, name) = parse_policy_arn(arn)?;
-        let role = self.authorized_role(authz, caller, action, role_name).await?;
+        let role = self
+            .authorized_role_with(authz, caller, action, role_name, super::context::policy_arn(arn))
+            .await?;
         let policy = self.attachable_policy(caller, arn, (account, path, name)).await?;
         Ok((role, policy))
     }

@@ -963,3 +963,228 @@ async fn simulation_of_a_role_uses_its_policies_and_boundary() {
         (EvalDecision::Allowed, Some(true))
     );
 }
+
+/// A user whose only policy is `document`, as authentication would make it.
+fn user_with_policy(name: &str, document: &str) -> Caller {
+    Caller::new(
+        ACCOUNT.parse().unwrap(),
+        Principal::User {
+            name: name.into(),
+            user_id: "AIDAEXAMPLEEXAMPLE1".into(),
+        },
+        "AKIAIOSFODNN7EXAMPLE".parse::<AccessKeyId>().unwrap(),
+        "us-east-1".parse().unwrap(),
+        None,
+        crate::caller::Identity {
+            policies: Arc::new(vec![Policy::parse(document, PolicyKind::Identity).unwrap()]),
+            ..crate::caller::Identity::default()
+        },
+    )
+}
+
+#[tokio::test]
+async fn iam_operations_supply_their_condition_keys() {
+    let e = env().await;
+    for (name, team) in [("blue-user", "blue"), ("red-user", "red")] {
+        e.iam
+            .create_user(&e.authz, &e.root, name, None, vec![tag("team", team)])
+            .await
+            .unwrap();
+    }
+    for (name, team) in [("blue-role", "blue"), ("red-role", "red")] {
+        e.iam
+            .create_role(
+                &e.authz,
+                &e.root,
+                name,
+                NewRole {
+                    assume_role_policy: TRUST_ANYONE_HERE.to_owned(),
+                    tags: vec![tag("team", team)],
+                    ..NewRole::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let allowed_policy = managed(&e, "allowed", ALLOW_ALL).await;
+    let other_policy = managed(&e, "other", ALLOW_ALL).await;
+    let boundary = managed(&e, "boundary", ALLOW_ALL).await;
+    let admin = user_with_policy(
+        "admin",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Action":["iam:GetUser","iam:GetRole","iam:DeleteUserPolicy"],"Resource":"*",
+              "Condition":{{"StringEquals":{{"iam:ResourceTag/team":"blue"}}}}}},
+            {{"Effect":"Allow","Action":["iam:TagUser","iam:TagRole"],"Resource":"*",
+              "Condition":{{"StringEquals":{{"aws:ResourceTag/team":"blue","aws:RequestTag/env":"dev"}},
+                           "ForAllValues:StringEquals":{{"aws:TagKeys":["env"]}}}}}},
+            {{"Effect":"Allow","Action":["iam:UntagUser","iam:UntagRole"],"Resource":"*",
+              "Condition":{{"ForAllValues:StringEquals":{{"aws:TagKeys":["env"]}}}}}},
+            {{"Effect":"Allow","Action":["iam:AttachUserPolicy","iam:AttachRolePolicy"],"Resource":"*",
+              "Condition":{{"ArnEquals":{{"iam:PolicyARN":"{allowed_policy}"}}}}}},
+            {{"Effect":"Allow","Action":["iam:CreateUser","iam:CreateRole","iam:PutUserPermissionsBoundary",
+              "iam:PutRolePermissionsBoundary"],"Resource":"*",
+              "Condition":{{"StringEquals":{{"iam:PermissionsBoundary":"{boundary}","aws:RequestTag/team":"blue"}}}}}},
+            {{"Effect":"Allow","Action":["iam:PutUserPermissionsBoundary","iam:PutRolePermissionsBoundary"],
+              "Resource":"*","Condition":{{"StringEquals":{{"iam:PermissionsBoundary":"{boundary}"}}}}}}]}}"#
+        ),
+    );
+    let a = &admin;
+    let z = &e.authz;
+    let iam = &e.iam;
+    let blue_team = || vec![tag("team", "blue")];
+    let role = |tags: Vec<Tag>, boundary: Option<&str>| NewRole {
+        assume_role_policy: TRUST_ANYONE_HERE.to_owned(),
+        tags,
+        permissions_boundary: boundary.map(str::to_owned),
+        ..NewRole::default()
+    };
+    let cases: Vec<(&str, bool, Result<(), IamError>)> = vec![
+        (
+            "GetUser on a blue user",
+            true,
+            iam.get_user(z, a, Some("blue-user")).await.map(|_| ()),
+        ),
+        (
+            "GetUser on a red user",
+            false,
+            iam.get_user(z, a, Some("red-user")).await.map(|_| ()),
+        ),
+        (
+            "GetRole on a blue role",
+            true,
+            iam.get_role(z, a, "blue-role").await.map(|_| ()),
+        ),
+        (
+            "GetRole on a red role",
+            false,
+            iam.get_role(z, a, "red-role").await.map(|_| ()),
+        ),
+        (
+            "TagUser env=dev on a blue user",
+            true,
+            iam.tag_user(z, a, "blue-user", vec![tag("env", "dev")])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "TagUser env=prod",
+            false,
+            iam.tag_user(z, a, "blue-user", vec![tag("env", "prod")])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "TagUser with another key too",
+            false,
+            iam.tag_user(z, a, "blue-user", vec![tag("env", "dev"), tag("team", "red")])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "TagUser on a red user",
+            false,
+            iam.tag_user(z, a, "red-user", vec![tag("env", "dev")])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "TagRole env=dev on a blue role",
+            true,
+            iam.tag_role(z, a, "blue-role", vec![tag("env", "dev")])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "UntagUser env",
+            true,
+            iam.untag_user(z, a, "blue-user", &["env".to_owned()])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "UntagRole team",
+            false,
+            iam.untag_role(z, a, "blue-role", &["team".to_owned()])
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "AttachUserPolicy of the allowed policy",
+            true,
+            iam.attach_user_policy(z, a, "red-user", &allowed_policy)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "AttachUserPolicy of another policy",
+            false,
+            iam.attach_user_policy(z, a, "red-user", &other_policy)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "AttachRolePolicy of another policy",
+            false,
+            iam.attach_role_policy(z, a, "red-role", &other_policy)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "CreateUser with the boundary and team=blue",
+            true,
+            iam.create_user_with_boundary(z, a, "new-blue", None, blue_team(), Some(&boundary))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "CreateUser without a boundary",
+            false,
+            iam.create_user(z, a, "new-unbounded", None, blue_team())
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "CreateRole with the boundary but no tag",
+            false,
+            iam.create_role(z, a, "new-untagged", role(Vec::new(), Some(&boundary)))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "CreateRole with the boundary and team=blue",
+            true,
+            iam.create_role(z, a, "new-role", role(blue_team(), Some(&boundary)))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "PutUserPermissionsBoundary of the boundary",
+            true,
+            iam.put_user_permissions_boundary(z, a, "red-user", &boundary)
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "PutRolePermissionsBoundary of another policy",
+            false,
+            iam.put_role_permissions_boundary(z, a, "red-role", &other_policy)
+                .await
+                .map(|_| ()),
+        ),
+    ];
+    for (case, allowed, outcome) in cases {
+        match (allowed, outcome) {
+            (true, Ok(())) => {}
+            (false, Err(IamError::Service(ServiceError::AccessDenied { .. }))) => {}
+            (want, got) => panic!("{case}: wanted allowed={want}, got {got:?}"),
+        }
+    }
+    // The denied requests changed nothing.
+    assert!(
+        e.iam
+            .get_user(&e.authz, &e.root, Some("new-unbounded"))
+            .await
+            .is_err()
+    );
+}

@@ -84,7 +84,7 @@ pub(super) fn resource_keys(record: &SecretRecord) -> Vec<(String, ContextValue)
 }
 
 /// `aws:RequestTag/…` and `aws:TagKeys` for tags a request sets.
-pub(super) fn request_tags(tags: &[Tag]) -> Vec<(String, ContextValue)> {
+pub(crate) fn request_tags(tags: &[Tag]) -> Vec<(String, ContextValue)> {
     let mut context: Vec<(String, ContextValue)> = tags
         .iter()
         .map(|tag| {

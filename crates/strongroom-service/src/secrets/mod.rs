@@ -30,6 +30,7 @@ use strongroom_store::secrets::{
 use strongroom_types::{AccountId, Clock, OffsetDateTime, Region};
 use time::Duration;
 
+pub(crate) use access::request_tags as request_tag_keys;
 pub use error::SecretsError;
 pub use filters::{Filter, FilterKey};
 use names::{SecretRef, SecretRefError};
