@@ -60,6 +60,9 @@ pub struct RawRotation {
     /// The longest one step of a command or webhook function may take (default 60 s). A claimed rotation
     /// stays leased for this long plus a margin, so a dead server's rotation resumes that much later.
     pub step_timeout_seconds: Option<u64>,
+    /// The most rotations this server starts per second (default 25; 0: no limit), so that many secrets
+    /// due at once leave the API its share of the CPU.
+    pub max_rotations_per_second: Option<u32>,
 }
 
 /// The `[tls]` table.
@@ -176,6 +179,8 @@ pub struct RotationConfig {
     pub allowed_commands: Vec<PathBuf>,
     pub endpoint_url: Option<String>,
     pub step_timeout: std::time::Duration,
+    /// `None`: no limit.
+    pub max_rotations_per_second: Option<u32>,
 }
 
 impl Config {
@@ -283,10 +288,22 @@ impl Config {
                 reason: "must be between 1 and 900".to_owned(),
             });
         }
+        let max_rotations_per_second = match raw_rotation.max_rotations_per_second {
+            None => Some(strongroom_service::rotation::DEFAULT_ROTATIONS_PER_SECOND),
+            Some(0) => None,
+            Some(rate) if rate > 100_000 => {
+                return Err(ConfigError::Invalid {
+                    field: "rotation.max_rotations_per_second",
+                    reason: "must be at most 100000 (0 for no limit)".to_owned(),
+                });
+            }
+            Some(rate) => Some(rate),
+        };
         let rotation = RotationConfig {
             allowed_commands,
             endpoint_url: raw_rotation.endpoint_url,
             step_timeout: std::time::Duration::from_secs(step_timeout_seconds),
+            max_rotations_per_second,
         };
         Ok(Self {
             listen,
@@ -415,6 +432,16 @@ mod tests {
             ),
             (
                 RawConfig {
+                    rotation: Some(RawRotation {
+                        max_rotations_per_second: Some(1_000_000),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                "rotation.max_rotations_per_second",
+            ),
+            (
+                RawConfig {
                     tls: Some(RawTls {
                         cert_file: Some("c".into()),
                         ..Default::default()
@@ -448,5 +475,26 @@ mod tests {
         std::fs::write(&path, "listen = \"127.0.0.1:1\"\n[tls]\nself_signed = true\n").unwrap();
         let config = valid(RawConfig::from_file(&path).unwrap());
         assert!(matches!(config.transport, Transport::SelfSignedTls { .. }));
+    }
+
+    #[test]
+    fn rotations_are_paced_unless_told_otherwise() {
+        for (given, want) in [
+            (
+                None,
+                Some(strongroom_service::rotation::DEFAULT_ROTATIONS_PER_SECOND),
+            ),
+            (Some(0), None),
+            (Some(40), Some(40)),
+        ] {
+            let config = valid(RawConfig {
+                rotation: Some(RawRotation {
+                    max_rotations_per_second: given,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+            assert_eq!(config.rotation.max_rotations_per_second, want, "{given:?}");
+        }
     }
 }

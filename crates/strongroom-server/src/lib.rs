@@ -168,6 +168,7 @@ fn configure_rotation(services: &Services, config: &Config, addr: SocketAddr, tl
         .configure(strongroom_service::rotation::RotationSettings {
             endpoint_url: Some(endpoint),
             step_timeout: config.rotation.step_timeout,
+            max_rotations_per_second: config.rotation.max_rotations_per_second,
             lease: time::Duration::try_from(config.rotation.step_timeout).unwrap_or(time::Duration::MINUTE)
                 + time::Duration::seconds(5),
             ..Default::default()

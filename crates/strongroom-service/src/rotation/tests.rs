@@ -61,6 +61,8 @@ async fn env_on(store: Arc<dyn Store>, clock: Arc<ManualClock>, bootstrap: bool)
     services.rotation.configure(RotationSettings {
         first_retry: Duration::seconds(30),
         max_attempts: 3,
+        // Tests count steps, not seconds: no pacing (`pacing_is_a_budget_per_job` covers it).
+        max_rotations_per_second: None,
         ..RotationSettings::default()
     });
     Env {
@@ -1085,4 +1087,25 @@ async fn rotation_cost() {
         cpu_ms as f64 / count as f64,
         wall.as_secs_f64() * 1000.0 / count as f64,
     );
+}
+
+#[test]
+fn pacing_is_a_budget_per_job() {
+    use std::time::Duration as StdDuration;
+    let ms = StdDuration::from_millis;
+    for (jobs, per_second, took, want) in [
+        (8, Some(25), ms(0), Some(ms(320))),
+        (8, Some(25), ms(300), Some(ms(20))),
+        (8, Some(25), ms(320), None),
+        (8, Some(25), ms(900), None),
+        (1, Some(1000), ms(0), Some(ms(1))),
+        (8, None, ms(0), None),
+        (8, Some(0), ms(0), None),
+    ] {
+        assert_eq!(
+            pacing_pause(jobs, per_second, took),
+            want,
+            "{jobs} jobs at {per_second:?}/s after {took:?}"
+        );
+    }
 }
