@@ -124,6 +124,21 @@ pub struct RotationChange {
     pub deprecated_versions: Vec<String>,
 }
 
+impl RotationChange {
+    /// The change a rotation write committed: `outcome` holds what its last attempt found (the write closure runs
+    /// once per attempt).
+    fn of(record: SecretRecord, outcome: Mutex<(Option<String>, Vec<String>)>) -> Self {
+        let (pending, deprecated_versions) = outcome
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self {
+            record,
+            pending,
+            deprecated_versions,
+        }
+    }
+}
+
 /// A secret's value as GetSecretValue returns it.
 #[derive(Debug)]
 pub struct SecretValue {
@@ -1012,14 +1027,7 @@ impl Secrets {
                 },
             )
             .await?;
-        let (pending, deprecated_versions) = started
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(RotationChange {
-            record,
-            pending,
-            deprecated_versions,
-        })
+        Ok(RotationChange::of(record, started))
     }
 
     /// CancelRotateSecret: turns automatic rotation off and abandons the pending version (which loses
@@ -1061,14 +1069,7 @@ impl Secrets {
                 },
             )
             .await?;
-        let (pending, deprecated_versions) = interrupted
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(RotationChange {
-            record,
-            pending,
-            deprecated_versions,
-        })
+        Ok(RotationChange::of(record, interrupted))
     }
 
     // ---------------------------------------------------------------------------------------------------
