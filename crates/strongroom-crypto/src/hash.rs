@@ -61,6 +61,40 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Zeroizing<[u8; SHA256_LEN]> {
     out
 }
 
+/// An HMAC-SHA256 key prepared once (its inner and outer pads hashed) for many messages: a hot path that
+/// MACs with the same key on every request (a SigV4 signing key, the audit chain key) saves half the work
+/// of [`hmac_sha256`] on short messages. aws-lc cleanses the prepared state when it is dropped.
+pub struct HmacKey(hmac::Key);
+
+impl HmacKey {
+    pub fn new(key: &[u8]) -> Self {
+        Self(hmac::Key::new(hmac::HMAC_SHA256, key))
+    }
+
+    /// HMAC-SHA256 of `message` under this key.
+    pub fn sign(&self, message: &[u8]) -> Zeroizing<[u8; SHA256_LEN]> {
+        self.sign_parts(&[message])
+    }
+
+    /// HMAC-SHA256 of the concatenation of `parts`, without building it.
+    pub fn sign_parts(&self, parts: &[&[u8]]) -> Zeroizing<[u8; SHA256_LEN]> {
+        let mut context = hmac::Context::with_key(&self.0);
+        for part in parts {
+            context.update(part);
+        }
+        let tag = context.sign();
+        let mut out = Zeroizing::new([0u8; SHA256_LEN]);
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+}
+
+impl std::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacKey([redacted])")
+    }
+}
+
 /// Lowercase hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -95,6 +129,16 @@ mod tests {
     #[test]
     fn hmac_rfc4231_case_2() {
         let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            *HmacKey::new(b"Jefe").sign(b"what do ya want for nothing?"),
+            *tag,
+            "a prepared key gives the same tag"
+        );
+        assert_eq!(
+            *HmacKey::new(b"Jefe").sign_parts(&[b"what do ya ", b"", b"want for nothing?"]),
+            *tag,
+            "parts are MACed as their concatenation"
+        );
         assert_eq!(
             to_hex(&tag[..]),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

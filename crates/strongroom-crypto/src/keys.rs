@@ -175,8 +175,13 @@ impl KeyMaterial {
     /// HMAC-SHA256 of `message` under a subkey derived from this material and `label`, so that MACs made for
     /// one purpose (say, the audit chain) are never valid for another.
     pub fn mac(&self, label: &str, message: &[u8]) -> [u8; hash::SHA256_LEN] {
+        *self.mac_key(label).sign(message)
+    }
+
+    /// The key [`mac`](Self::mac) uses for `label`, prepared once for a writer that MACs many messages.
+    pub fn mac_key(&self, label: &str) -> hash::HmacKey {
         let subkey = expand(self.secret.expose_secret(), &[INFO_MAC, label.as_bytes()]);
-        *hash::hmac_sha256(&subkey[..], message)
+        hash::HmacKey::new(&subkey[..])
     }
 
     /// Whether `tag` is [`mac`](Self::mac) of `message` under `label`, compared in constant time.

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use strongroom_crypto::hash::{HmacKey, SHA256_LEN};
 use strongroom_store::AuditRecord;
 use strongroom_types::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -25,6 +26,8 @@ const MAC_LABEL: &str = "audit-chain-v1";
 const BATCH: usize = 1024;
 /// How many events may wait for the writer before requests wait for it.
 const QUEUE: usize = 8192;
+/// How many records the writer chains before it lets other tasks on its thread run.
+const YIELD_EVERY: usize = 64;
 /// How long the writer lets events gather after the first of a batch arrives.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
@@ -77,7 +80,10 @@ impl AuditEvent {
         let mut out = JsonObject::with_capacity(768);
         out.str("eventVersion", "1.08");
         out.str("eventTime", &rfc3339(self.time));
-        out.str("eventSource", &format!("{}.amazonaws.com", self.service));
+        out.key("eventSource");
+        out.0.push('"');
+        push_json_escaped(&mut out.0, &self.service);
+        out.0.push_str(".amazonaws.com\"");
         out.str("eventName", &self.operation);
         out.opt_str("awsRegion", self.region.as_deref());
         out.opt_str("sourceIPAddress", self.source_ip.as_deref());
@@ -177,33 +183,79 @@ impl JsonObject {
     }
 }
 
-/// Appends `text` as a JSON string literal (RFC 8259 escaping).
+/// Appends `text` as a JSON string literal (RFC 8259 escaping). Runs of bytes that need no escape are
+/// copied whole: every audit record is mostly such runs (ARNs, ids, names).
 fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
+    push_json_escaped(out, text);
     out.push('"');
 }
 
+/// Appends `text` escaped for the inside of a JSON string literal.
+fn push_json_escaped(out: &mut String, text: &str) {
+    let mut plain_from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `at` is an ASCII byte, so both slices end on character boundaries.
+        out.push_str(&text[plain_from..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
+        }
+        plain_from = at + 1;
+    }
+    out.push_str(&text[plain_from..]);
+}
+
+/// `t` in UTC to the second, as CloudTrail writes times (`2026-11-29T04:03:38Z`), without going through
+/// a format description: this runs for every API call.
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
+    let Some(t) = t
+        .checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+    else {
+        return t
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .unwrap_or_default();
+    };
+    let mut out = String::with_capacity(20);
+    for (value, width, after) in [
+        (t.year().unsigned_abs(), 4, '-'),
+        (u32::from(u8::from(t.month())), 2, '-'),
+        (u32::from(t.day()), 2, 'T'),
+        (u32::from(t.hour()), 2, ':'),
+        (u32::from(t.minute()), 2, ':'),
+        (u32::from(t.second()), 2, 'Z'),
+    ] {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10u32.pow(place) % 10) as u8));
+        }
+        out.push(after);
+    }
+    out
 }
 
 enum Command {
-    Record(Box<AuditEvent>),
+    Record(Rendered),
     Flush(oneshot::Sender<()>),
+}
+
+/// An event as the request that made it rendered it, waiting for the writer to number and chain it.
+/// Rendering on the request's task spreads the work evenly instead of leaving the writer a burst of it.
+struct Rendered {
+    recorded_at: OffsetDateTime,
+    body: String,
 }
 
 /// A cheap handle through which requests record events.
@@ -230,7 +282,7 @@ impl AuditTrail {
         let chain_id: Arc<str> = Arc::from(strongroom_crypto::random::uuid_v4());
         let writer = Writer {
             store,
-            keyring,
+            mac_key: keyring.key(Purpose::Audit).mac_key(MAC_LABEL),
             chain_id: chain_id.to_string(),
             seq: 0,
             prev_mac: Vec::new(),
@@ -245,7 +297,11 @@ impl AuditTrail {
 
     /// Queues an event. When the writer is behind, this waits for room rather than drop the event.
     pub async fn record(&self, event: AuditEvent) {
-        if self.tx.send(Command::Record(Box::new(event))).await.is_err() {
+        let rendered = Rendered {
+            recorded_at: crate::truncate_to_millis(event.time),
+            body: event.to_json(),
+        };
+        if self.tx.send(Command::Record(rendered)).await.is_err() {
             tracing::error!("audit writer is gone; an audit event was not recorded");
         }
     }
@@ -261,7 +317,7 @@ impl AuditTrail {
 
 struct Writer {
     store: Arc<dyn Store>,
-    keyring: Arc<Keyring>,
+    mac_key: HmacKey,
     chain_id: String,
     seq: u64,
     prev_mac: Vec<u8>,
@@ -287,7 +343,14 @@ impl Writer {
             let mut waiters = Vec::new();
             for command in commands.drain(..) {
                 match command {
-                    Command::Record(event) => records.push(self.chain(&event)),
+                    Command::Record(rendered) => {
+                        records.push(self.chain(rendered));
+                        // A large batch is a burst of MACs on a thread that serves requests too: let
+                        // them in between.
+                        if records.len() % YIELD_EVERY == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
                     Command::Flush(done) => waiters.push(done),
                 }
             }
@@ -298,18 +361,10 @@ impl Writer {
         }
     }
 
-    fn chain(&mut self, event: &AuditEvent) -> AuditRecord {
+    fn chain(&mut self, rendered: Rendered) -> AuditRecord {
         self.seq += 1;
-        let recorded_at = crate::truncate_to_millis(event.time);
-        let body = event.to_json();
-        let mac = self
-            .keyring
-            .key(Purpose::Audit)
-            .mac(
-                MAC_LABEL,
-                &mac_input(&self.prev_mac, self.seq, recorded_at, &body),
-            )
-            .to_vec();
+        let Rendered { recorded_at, body } = rendered;
+        let mac = chain_mac(&self.mac_key, &self.prev_mac, self.seq, recorded_at, &body).to_vec();
         self.prev_mac.clone_from(&mac);
         AuditRecord {
             chain_id: self.chain_id.clone(),
@@ -340,21 +395,28 @@ impl Writer {
     }
 }
 
-/// The bytes a record's MAC covers: the previous MAC, the sequence number, the time and the body, each
-/// length-prefixed so that no two different records encode alike.
-fn mac_input(prev_mac: &[u8], seq: u64, recorded_at: OffsetDateTime, body: &str) -> Vec<u8> {
+/// A record's MAC: over the previous MAC, the sequence number, the time and the body, each length-prefixed
+/// so that no two different records encode alike.
+fn chain_mac(
+    key: &HmacKey,
+    prev_mac: &[u8],
+    seq: u64,
+    recorded_at: OffsetDateTime,
+    body: &str,
+) -> [u8; SHA256_LEN] {
     let millis = (recorded_at.unix_timestamp_nanos() / 1_000_000) as i64;
-    let mut out = Vec::with_capacity(prev_mac.len() + body.len() + 40);
-    for part in [
+    let length = |part: &[u8]| (part.len() as u64).to_be_bytes();
+    let (seq, millis) = (seq.to_be_bytes(), millis.to_be_bytes());
+    *key.sign_parts(&[
+        &length(prev_mac),
         prev_mac,
-        &seq.to_be_bytes(),
-        &millis.to_be_bytes(),
+        &length(&seq),
+        &seq,
+        &length(&millis),
+        &millis,
+        &length(body.as_bytes()),
         body.as_bytes(),
-    ] {
-        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        out.extend_from_slice(part);
-    }
-    out
+    ])
 }
 
 /// What `verify` found.
@@ -375,7 +437,7 @@ impl AuditReport {
 /// Recomputes every chain in the store.
 pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport, ServiceError> {
     const PAGE: u32 = 1000;
-    let key = keyring.key(Purpose::Audit);
+    let key = keyring.key(Purpose::Audit).mac_key(MAC_LABEL);
     let mut report = AuditReport::default();
     for chain in store
         .audit_chains()
@@ -401,8 +463,8 @@ pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport,
                         record.seq
                     ));
                 }
-                let input = mac_input(&prev_mac, record.seq, record.recorded_at, &record.body);
-                if !key.verify_mac(MAC_LABEL, &input, &record.mac) {
+                let mac = chain_mac(&key, &prev_mac, record.seq, record.recorded_at, &record.body);
+                if !strongroom_crypto::ct::eq(&mac, &record.mac) {
                     report.problems.push(format!(
                         "chain {chain}: record {} does not match its MAC (edited, reordered or a record before it removed)",
                         record.seq
@@ -470,5 +532,51 @@ mod tests {
         assert_eq!(body["errorMessage"], "no\nway");
         assert_eq!(body["readOnly"], true);
         assert!(body.get("recipientAccountId").is_none());
+    }
+
+    #[test]
+    fn times_are_written_in_utc_to_the_second_as_rfc3339() {
+        let offset = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        for (unix, nanos) in [
+            (0, 0),
+            (1_700_000_000, 999_999_999),
+            (951_782_400, 1),     // 2000-02-29
+            (253_402_257_599, 0), // 9999-12-31T12:00:00
+            (-1, 0),
+            (1_798_761_599, 500), // the end of a year
+        ] {
+            let t = OffsetDateTime::from_unix_timestamp(unix).unwrap() + time::Duration::nanoseconds(nanos);
+            let expected = t.replace_nanosecond(0).unwrap().format(&Rfc3339).unwrap();
+            assert_eq!(rfc3339(t), expected, "{unix}");
+            assert_eq!(rfc3339(t.to_offset(offset)), expected, "{unix} seen at +05:30");
+        }
+    }
+
+    #[test]
+    fn the_chain_mac_is_the_key_materials_mac_of_the_length_prefixed_fields() {
+        // Chains written before the writer kept a prepared key must still verify.
+        let material = strongroom_crypto::KeyMaterial::generate();
+        let recorded_at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_000_000).unwrap();
+        let prev = [7u8; 32];
+        let body = r#"{"eventName":"GetSecretValue"}"#;
+        let mut input = Vec::new();
+        for part in [
+            &prev[..],
+            &42u64.to_be_bytes(),
+            &1_700_000_000_123i64.to_be_bytes(),
+            body.as_bytes(),
+        ] {
+            input.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            input.extend_from_slice(part);
+        }
+        let key = material.mac_key(MAC_LABEL);
+        assert_eq!(
+            chain_mac(&key, &prev, 42, recorded_at, body),
+            material.mac(MAC_LABEL, &input)
+        );
+        assert_ne!(
+            chain_mac(&key, &prev, 43, recorded_at, body),
+            material.mac(MAC_LABEL, &input)
+        );
     }
 }

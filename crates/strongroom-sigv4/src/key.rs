@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use strongroom_crypto::hash::{hmac_sha256, to_hex};
+use strongroom_crypto::hash::{HmacKey, hmac_sha256, to_hex};
 use zeroize::Zeroizing;
 
-/// A derived signing key (kSigning). Zeroed on drop; `Debug` never shows it.
-pub struct SigningKey(Zeroizing<[u8; 32]>);
+/// A derived signing key (kSigning), prepared for HMAC once: a cached key signs every request of its
+/// access key for a day. Cleansed on drop; `Debug` never shows it.
+pub struct SigningKey(HmacKey);
 
 impl SigningKey {
     /// The hex signature of a string to sign: HMAC-SHA256 under this key.
@@ -15,7 +16,7 @@ impl SigningKey {
     }
 
     pub(crate) fn sign_hex(&self, message: &[u8]) -> String {
-        to_hex(&hmac_sha256(&self.0[..], message)[..])
+        to_hex(&self.0.sign(message)[..])
     }
 }
 
@@ -43,7 +44,7 @@ pub fn derive_signing_key(secret_access_key: &[u8], date: &str, region: &str, se
     let k_date = hmac_sha256(&k_secret, date.as_bytes());
     let k_region = hmac_sha256(&k_date[..], region.as_bytes());
     let k_service = hmac_sha256(&k_region[..], service.as_bytes());
-    SigningKey(hmac_sha256(&k_service[..], b"aws4_request"))
+    SigningKey(HmacKey::new(&hmac_sha256(&k_service[..], b"aws4_request")[..]))
 }
 
 #[cfg(test)]
@@ -59,10 +60,22 @@ mod tests {
             "us-east-1",
             "iam",
         );
-        assert_eq!(
-            to_hex(&key.0[..]),
-            "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
-        );
+        // The key is kept prepared, not as bytes: it signs exactly as the documented bytes do.
+        let documented: Vec<u8> = (0..32)
+            .map(|i| {
+                u8::from_str_radix(
+                    &"c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"[2 * i..2 * i + 2],
+                    16,
+                )
+                .unwrap()
+            })
+            .collect();
+        for message in ["", "AWS4-HMAC-SHA256\n20150830T123600Z"] {
+            assert_eq!(
+                key.sign(message),
+                to_hex(&hmac_sha256(&documented, message.as_bytes())[..])
+            );
+        }
         assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
     }
 }

@@ -17,6 +17,10 @@ pub(crate) enum InvalidInput {
     SeqOutOfRange,
     #[error("timestamp cannot be stored as i64 milliseconds")]
     TimestampOutOfRange,
+    #[error("an audit record's MAC or body is too long to store")]
+    AuditFieldTooLong,
+    #[error("an audit run holds no records")]
+    EmptyAuditRun,
     #[error("the root key belongs to a different account than the one being bootstrapped")]
     RootKeyAccountMismatch,
 }

@@ -21,9 +21,7 @@
 //! See `migrations/`. Timestamps are integer Unix milliseconds, `u64` seqs are `INTEGER` (at most
 //! `i64::MAX`), an access key's owner is a nullable user name (`NULL` for the root user).
 
-/// How many audit records one INSERT carries (5 bound values each, far below SQLite's limit).
-const AUDIT_ROWS_PER_STATEMENT: usize = 100;
-
+mod audit;
 mod error;
 mod iam;
 mod kms;
@@ -282,16 +280,6 @@ fn system_key_from_row(row: &SqliteRow) -> Result<SystemKeyRecord, StoreError> {
     })
 }
 
-fn audit_from_row(row: &SqliteRow) -> Result<AuditRecord, StoreError> {
-    Ok(AuditRecord {
-        chain_id: get(row, "chain_id")?,
-        seq: seq_from_db(get(row, "seq")?)?,
-        recorded_at: from_millis("audit_records", "recorded_at_ms", get(row, "recorded_at_ms")?)?,
-        body: get(row, "body")?,
-        mac: get(row, "mac")?,
-    })
-}
-
 fn owner_user(owner: &AccessKeyOwner) -> Option<&str> {
     match owner {
         AccessKeyOwner::Root => None,
@@ -406,52 +394,12 @@ impl KeyStore for SqliteStore {
 impl AuditStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        // Convert everything first, so that an unstorable record fails the batch before it starts.
-        let rows = records
-            .iter()
-            .map(|r| Ok((r, seq_to_db(r.seq)?, to_millis(r.recorded_at)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_sqlx)?;
-        // Many rows per statement: each statement is a round trip to SQLite's worker thread, and at
-        // thousands of requests a second those round trips, not SQLite, were the cost.
-        for chunk in rows.chunks(AUDIT_ROWS_PER_STATEMENT) {
-            let mut sql =
-                String::from("INSERT INTO audit_records (chain_id, seq, recorded_at_ms, body, mac) VALUES ");
-            for i in 0..chunk.len() {
-                sql.push_str(if i == 0 {
-                    "(?, ?, ?, ?, ?)"
-                } else {
-                    ", (?, ?, ?, ?, ?)"
-                });
-            }
-            let mut query = sqlx::query(&sql);
-            for (record, seq, recorded_at) in chunk {
-                query = query
-                    .bind(record.chain_id.as_str())
-                    .bind(*seq)
-                    .bind(*recorded_at)
-                    .bind(record.body.as_str())
-                    .bind(record.mac.as_slice());
-            }
-            query.execute(&mut *tx).await.map_err(map_sqlx)?;
-        }
-        tx.commit().await.map_err(map_sqlx)
+        self.append_audit_batch(records).await
     }
 
     #[tracing::instrument(skip_all)]
     async fn audit_chains(&self) -> Result<Vec<String>, StoreError> {
-        sqlx::query_scalar("SELECT DISTINCT chain_id FROM audit_records ORDER BY chain_id")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_sqlx)
+        self.audit_chain_ids().await
     }
 
     #[tracing::instrument(skip_all)]
@@ -461,21 +409,7 @@ impl AuditStore for SqliteStore {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        // No stored seq exceeds i64::MAX, so nothing follows a larger `after_seq`.
-        let Ok(after_seq) = i64::try_from(after_seq) else {
-            return Ok(Vec::new());
-        };
-        let rows = sqlx::query(
-            "SELECT chain_id, seq, recorded_at_ms, body, mac FROM audit_records \
-             WHERE chain_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )
-        .bind(chain_id)
-        .bind(after_seq)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(map_sqlx)?;
-        rows.iter().map(audit_from_row).collect()
+        self.audit_page(chain_id, after_seq, limit).await
     }
 }
 
