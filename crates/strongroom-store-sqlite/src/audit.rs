@@ -11,7 +11,8 @@
 //! uncompressed size prepended, which holds, for each seq from `first_seq` to `last_seq` in order:
 //! `recorded_at_ms` (i64, big-endian), the MAC's length (u16) and bytes, the body's length (u32) and bytes.
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::QueryBuilder;
+use sqlx::sqlite::{Sqlite, SqliteRow};
 use strongroom_store::{AuditRecord, StoreError};
 
 use crate::error::{InvalidInput, corrupt, map_sqlx};
@@ -19,9 +20,11 @@ use crate::{SqliteStore, from_millis, get, seq_from_db, seq_to_db, to_millis};
 
 /// The first byte of every `audit_batches.records` blob written by this version.
 const FORMAT_LZ4_V1: u8 = 1;
-/// At most this many records go into one row, which bounds a row's size and what a read decodes to reach
-/// one record.
-const RECORDS_PER_ROW: usize = 512;
+/// At most this many records go into one row, which bounds a row's size, what a read decodes to reach one
+/// record, and how long compressing one row keeps the writer's thread (~50 KB of JSON fits LZ4's window).
+const RECORDS_PER_ROW: usize = 64;
+/// Rows per INSERT (four bound values each, well below SQLite's limit on variables).
+const ROWS_PER_STATEMENT: usize = 200;
 /// A blob claiming a larger uncompressed size than this is refused before anything is allocated for it.
 const MAX_DECODED_BYTES: usize = 256 << 20;
 /// How many rows a read fetches at a time while it collects records.
@@ -42,41 +45,57 @@ impl SqliteStore {
         }
         // Everything is checked and encoded before the transaction starts, so that an unstorable record
         // or a duplicate within the batch fails it with nothing written.
-        let runs = runs_of(records)?;
+        let mut runs = Vec::new();
+        for (i, run) in runs_of(records)?.iter().enumerate() {
+            // The writer runs on a thread that serves requests: compressing a batch of a thousand records
+            // in one go held them up for milliseconds, so they get a turn between rows.
+            if i > 0 {
+                tokio::task::yield_now().await;
+            }
+            runs.push(encode_run(run)?);
+        }
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(map_sqlx)?;
-        for run in &runs {
-            // Stored runs never overlap, so the first one ending at or after this run's start is the only
-            // one that can share a seq with it.
-            let taken: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM audit_records WHERE chain_id = ?1 AND seq BETWEEN ?2 AND ?3) \
-                     OR EXISTS (SELECT 1 FROM (SELECT first_seq FROM audit_batches \
-                                               WHERE chain_id = ?1 AND last_seq >= ?2 \
-                                               ORDER BY last_seq LIMIT 1) \
-                                WHERE first_seq <= ?3)",
-            )
-            .bind(run.chain_id)
-            .bind(run.first_seq)
-            .bind(run.last_seq)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+        for chunk in runs.chunks(ROWS_PER_STATEMENT) {
+            // Stored runs never overlap, so for each new run the first stored run ending at or after its
+            // start is the only one that can share a seq with it.
+            let mut check = QueryBuilder::<Sqlite>::new("WITH new (chain_id, first_seq, last_seq) AS (");
+            check.push_values(chunk, |mut row, run| {
+                row.push_bind(run.chain_id)
+                    .push_bind(run.first_seq)
+                    .push_bind(run.last_seq);
+            });
+            check.push(
+                ") SELECT EXISTS (SELECT 1 FROM new JOIN audit_records AS old \
+                                  ON old.chain_id = new.chain_id \
+                                  AND old.seq BETWEEN new.first_seq AND new.last_seq) \
+                      OR EXISTS (SELECT 1 FROM new \
+                                 WHERE (SELECT stored.first_seq FROM audit_batches AS stored \
+                                        WHERE stored.chain_id = new.chain_id \
+                                        AND stored.last_seq >= new.first_seq \
+                                        ORDER BY stored.last_seq LIMIT 1) <= new.last_seq)",
+            );
+            let taken: bool = check
+                .build_query_scalar()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_sqlx)?;
             if taken {
                 return Err(StoreError::AlreadyExists);
             }
-            sqlx::query(
-                "INSERT INTO audit_batches (chain_id, first_seq, last_seq, records) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .bind(run.chain_id)
-            .bind(run.first_seq)
-            .bind(run.last_seq)
-            .bind(run.blob.as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_sqlx)?;
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit_batches (chain_id, first_seq, last_seq, records) ",
+            );
+            insert.push_values(chunk, |mut row, run| {
+                row.push_bind(run.chain_id)
+                    .push_bind(run.first_seq)
+                    .push_bind(run.last_seq)
+                    .push_bind(run.blob.as_slice());
+            });
+            insert.build().execute(&mut *tx).await.map_err(map_sqlx)?;
         }
         tx.commit().await.map_err(map_sqlx)
     }
@@ -149,27 +168,24 @@ impl SqliteStore {
 
 /// Splits a batch into rows: grouped by chain, sorted by seq, cut where seqs stop being consecutive or a
 /// row is full. A seq given twice fails the whole batch.
-fn runs_of(records: &[AuditRecord]) -> Result<Vec<Run<'_>>, StoreError> {
+fn runs_of(records: &[AuditRecord]) -> Result<Vec<Vec<&AuditRecord>>, StoreError> {
     let mut sorted: Vec<&AuditRecord> = records.iter().collect();
     sorted.sort_by(|a, b| (a.chain_id.as_str(), a.seq).cmp(&(b.chain_id.as_str(), b.seq)));
-    let mut runs = Vec::new();
-    let mut start = 0;
-    for end in 1..=sorted.len() {
-        let cut = match sorted.get(end) {
-            None => true,
-            Some(next) => {
-                let prev = sorted[end - 1];
-                if next.chain_id == prev.chain_id && next.seq == prev.seq {
-                    return Err(StoreError::AlreadyExists);
-                }
-                next.chain_id != prev.chain_id
-                    || prev.seq.checked_add(1) != Some(next.seq)
-                    || end - start == RECORDS_PER_ROW
+    let mut runs: Vec<Vec<&AuditRecord>> = Vec::new();
+    for record in sorted {
+        let current = runs.last_mut().and_then(|run| Some((*run.last()?, run)));
+        match current {
+            Some((prev, _)) if prev.chain_id == record.chain_id && prev.seq == record.seq => {
+                return Err(StoreError::AlreadyExists);
             }
-        };
-        if cut {
-            runs.push(encode_run(&sorted[start..end])?);
-            start = end;
+            Some((prev, run))
+                if prev.chain_id == record.chain_id
+                    && prev.seq.checked_add(1) == Some(record.seq)
+                    && run.len() < RECORDS_PER_ROW =>
+            {
+                run.push(record);
+            }
+            _ => runs.push(vec![record]),
         }
     }
     Ok(runs)
@@ -307,7 +323,11 @@ mod tests {
             .iter()
             .map(|(chain, seq)| record(chain, *seq))
             .collect();
-        let runs = runs_of(&batch).unwrap();
+        let runs: Vec<Run<'_>> = runs_of(&batch)
+            .unwrap()
+            .iter()
+            .map(|run| encode_run(run).unwrap())
+            .collect();
         let shape: Vec<(&str, i64, i64)> = runs
             .iter()
             .map(|r| (r.chain_id, r.first_seq, r.last_seq))
@@ -324,7 +344,7 @@ mod tests {
             .collect();
         let runs = runs_of(&full).unwrap();
         assert_eq!(runs.len(), 2, "a full row starts the next");
-        assert_eq!(runs[1].first_seq, RECORDS_PER_ROW as i64 + 1);
+        assert_eq!(runs[1][0].seq, RECORDS_PER_ROW as u64 + 1);
 
         let twice = vec![record("a", 1), record("b", 1), record("a", 1)];
         assert!(matches!(runs_of(&twice), Err(StoreError::AlreadyExists)));
@@ -332,22 +352,21 @@ mod tests {
 
     #[test]
     fn a_run_compresses_well_and_decodes_exactly() {
-        let batch: Vec<AuditRecord> = (1..=200).map(|seq| record("chain", seq)).collect();
+        let batch: Vec<AuditRecord> = (1..=RECORDS_PER_ROW as u64)
+            .map(|seq| record("chain", seq))
+            .collect();
         let runs = runs_of(&batch).unwrap();
+        assert_eq!(runs.len(), 1);
+        let run = encode_run(&runs[0]).unwrap();
         let raw: usize = batch.iter().map(|r| r.body.len() + r.mac.len()).sum();
-        assert!(
-            runs[0].blob.len() * 3 < raw,
-            "{} of {raw} bytes",
-            runs[0].blob.len()
-        );
-        assert_eq!(decode(&runs[0], 0).unwrap(), batch);
+        assert!(run.blob.len() * 3 < raw, "{} of {raw} bytes", run.blob.len());
+        assert_eq!(decode(&run, 0).unwrap(), batch);
     }
 
     #[test]
     fn damaged_rows_are_reported_as_corrupt() {
         let batch = [record("a", 1), record("a", 2)];
-        let runs = runs_of(&batch).unwrap();
-        let run = &runs[0];
+        let run = &encode_run(&runs_of(&batch).unwrap()[0]).unwrap();
         let corrupt = |blob: Vec<u8>, first: i64, last: i64| {
             let mut out = Vec::new();
             matches!(
