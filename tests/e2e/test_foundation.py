@@ -185,6 +185,12 @@ def test_audit_trail_verifies_and_detects_tampering(data_dir):
     verify = subprocess.run([BIN, "audit", "verify", "--data-dir", data_dir], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "intact" in verify.stdout
+    exported = subprocess.run([BIN, "audit", "export", "--data-dir", data_dir], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    events = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [e["eventName"] for e in events] == ["GetCallerIdentity"] * 4
+    assert [e.get("errorCode") for e in events] == [None, None, None, "SignatureDoesNotMatch"]
+    assert all(e["eventSource"] == "sts.amazonaws.com" for e in events)
     db = os.path.join(data_dir, "strongroom.db")
     import sqlite3
 
@@ -227,6 +233,12 @@ def test_secrets_never_reach_disk_logs_or_audit(data_dir):
     log = server.log()
     for canary in canaries:
         assert canary not in log
+    # The audit trail is stored compressed, so its text is checked as the operator reads it.
+    exported = subprocess.run([BIN, "audit", "export", "--data-dir", data_dir], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    assert "GetSessionToken" in exported.stdout
+    for canary in canaries:
+        assert canary not in exported.stdout
 
 
 def _wait_for_port(proc, host, port, timeout=60):

@@ -348,6 +348,8 @@ pub struct PcaIssueArgs {
 pub enum AuditCommand {
     /// Recompute every audit chain; exits non-zero when a record was edited or removed.
     Verify(ServerArgs),
+    /// Print every audit record, one CloudTrail-shaped JSON event per line, chain by chain in sequence.
+    Export(ServerArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -436,18 +436,54 @@ impl AuditReport {
 
 /// Recomputes every chain in the store.
 pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport, ServiceError> {
-    const PAGE: u32 = 1000;
     let key = keyring.key(Purpose::Audit).mac_key(MAC_LABEL);
     let mut report = AuditReport::default();
+    let mut expected_seq = 1;
+    let mut prev_mac = Vec::new();
+    each_record(store, |starts_chain, record| {
+        let chain = &record.chain_id;
+        if starts_chain {
+            report.chains += 1;
+            expected_seq = 1;
+            prev_mac.clear();
+        }
+        report.records += 1;
+        if record.seq != expected_seq {
+            report.problems.push(format!(
+                "chain {chain}: expected record {expected_seq}, found {} (records removed)",
+                record.seq
+            ));
+        }
+        let mac = chain_mac(&key, &prev_mac, record.seq, record.recorded_at, &record.body);
+        if !strongroom_crypto::ct::eq(&mac, &record.mac) {
+            report.problems.push(format!(
+                "chain {chain}: record {} does not match its MAC (edited, reordered or a record before it removed)",
+                record.seq
+            ));
+        }
+        expected_seq = record.seq + 1;
+        prev_mac.clone_from(&record.mac);
+    })
+    .await?;
+    Ok(report)
+}
+
+/// Hands every stored record to `visit`, chain by chain (in the store's order) and each chain in sequence,
+/// reading a page at a time; `visit` is told when a record is the first it sees of its chain. `strongroom
+/// audit export` prints the trail with it: the SQLite store keeps records compressed, so this is how an
+/// operator reads them.
+pub async fn each_record(
+    store: &dyn Store,
+    mut visit: impl FnMut(bool, &AuditRecord),
+) -> Result<(), ServiceError> {
+    const PAGE: u32 = 1000;
     for chain in store
         .audit_chains()
         .await
         .map_err(ServiceError::store("listing audit chains"))?
     {
-        report.chains += 1;
-        let mut expected_seq = 1;
-        let mut prev_mac = Vec::new();
         let mut after = 0;
+        let mut first = true;
         loop {
             let page = store
                 .audit_records(&chain, after, PAGE)
@@ -456,26 +492,12 @@ pub async fn verify(store: &dyn Store, keyring: &Keyring) -> Result<AuditReport,
             let Some(last) = page.last() else { break };
             after = last.seq;
             for record in &page {
-                report.records += 1;
-                if record.seq != expected_seq {
-                    report.problems.push(format!(
-                        "chain {chain}: expected record {expected_seq}, found {} (records removed)",
-                        record.seq
-                    ));
-                }
-                let mac = chain_mac(&key, &prev_mac, record.seq, record.recorded_at, &record.body);
-                if !strongroom_crypto::ct::eq(&mac, &record.mac) {
-                    report.problems.push(format!(
-                        "chain {chain}: record {} does not match its MAC (edited, reordered or a record before it removed)",
-                        record.seq
-                    ));
-                }
-                expected_seq = record.seq + 1;
-                prev_mac.clone_from(&record.mac);
+                visit(first, record);
+                first = false;
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -100,6 +100,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             println!("the audit trail is intact");
         }
+        Command::Audit(AuditCommand::Export(args)) => {
+            let config = load(&args, RawConfig::default(), "strongroom-data")?;
+            telemetry::init(config.log_format);
+            let opened = startup::open(&config, clock.as_ref(), false).await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // The first failed write (a closed pipe, say) ends the output; it is reported once.
+            let mut written = Ok(());
+            strongroom_service::audit::each_record(opened.store.as_ref(), |_, record| {
+                if written.is_ok() {
+                    written = writeln!(out, "{}", record.body);
+                }
+            })
+            .await?;
+            written?;
+            out.flush()?;
+        }
         Command::Config(ConfigCommand::Check(args)) => {
             let config = load(&args, RawConfig::default(), "strongroom-data")?;
             println!("{config:#?}");
