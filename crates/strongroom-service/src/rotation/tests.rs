@@ -633,16 +633,7 @@ async fn finish_secret_notifies_the_version_it_deprecates_and_writes_say_which_t
     let s = &env.services;
     let arn = create(&env, "db", text("v1")).await;
     let initial = "db-initial-version-token-000000000000";
-    s.rotation
-        .create_subscription(
-            s,
-            &env.root,
-            "http://127.0.0.1:9/hook",
-            vec!["SecretVersionDeprecated".to_owned()],
-            None,
-        )
-        .await
-        .unwrap();
+    subscribe_to_deprecations(&env).await;
     let put = |token: &'static str| {
         s.secrets.put_secret_value(
             &s.authz,
