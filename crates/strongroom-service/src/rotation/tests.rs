@@ -772,17 +772,7 @@ async fn a_new_rotation_replaces_an_abandoned_pending_version_and_notifies_it() 
     let arn = create(&env, "db", text("old")).await;
     // A rotation that is not on left a pending version with a value (as a function's createSecret does).
     let left = "00000000-0000-4000-8000-00000000000a";
-    s.secrets
-        .put_secret_value(
-            &s.authz,
-            &env.root,
-            &arn,
-            Some(left.to_owned()),
-            Some(text("half-done")),
-            Some(vec!["AWSPENDING".to_owned()]),
-        )
-        .await
-        .unwrap();
+    put_pending(&env, &arn, left, "half-done").await;
     let (after_call, pending) = rotate(&env, &arn, TOKEN).await.unwrap();
     assert_eq!(pending.as_deref(), Some(TOKEN));
     assert_eq!(stages_of(&after_call, TOKEN), ["AWSPENDING"]);
@@ -791,6 +781,22 @@ async fn a_new_rotation_replaces_an_abandoned_pending_version_and_notifies_it() 
     // The rotation runs with the new token.
     assert_eq!(s.rotation.run_due(s).await.unwrap(), 1);
     assert_eq!(current(&env, &arn).await.0, TOKEN);
+}
+
+/// Writes `value` as version `token` labelled AWSPENDING, as a rotation function's createSecret does.
+async fn put_pending(env: &Env, arn: &str, token: &str, value: &str) {
+    let s = &env.services;
+    s.secrets
+        .put_secret_value(
+            &s.authz,
+            &env.root,
+            arn,
+            Some(token.to_owned()),
+            Some(text(value)),
+            Some(vec!["AWSPENDING".to_owned()]),
+        )
+        .await
+        .unwrap();
 }
 
 async fn rotate_on_schedule(env: &Env, arn: &str, expression: &str, duration: Option<&str>) {
@@ -890,17 +896,7 @@ async fn a_rotation_past_create_secret_finishes_after_its_window_and_one_before_
             .unwrap();
         if step != RotationStep::CreateSecret {
             // createSecret ran: the pending version has its value.
-            s.secrets
-                .put_secret_value(
-                    &s.authz,
-                    &env.root,
-                    &arn,
-                    Some(TOKEN.to_owned()),
-                    Some(text("new")),
-                    Some(vec!["AWSPENDING".to_owned()]),
-                )
-                .await
-                .unwrap();
+            put_pending(&env, &arn, TOKEN, "new").await;
         }
         // The job had reached `step` in a window that ended at 09:00 (it is 10:00 now).
         let mut job = s.store.rotation_job(&arn).await.unwrap().unwrap();
